@@ -1,0 +1,18 @@
+#include <braid/protocol/output_buffer.hpp>
+
+#include <algorithm>
+#include <cstring>
+
+namespace braid::protocol {
+
+void output_buffer::grow(std::size_t extra) {
+  auto wanted = std::max({size_ + extra, capacity_ * 2, std::size_t{256}});
+  auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(wanted);
+  if (size_ != 0) {
+    std::memcpy(bigger.get(), data_.get(), size_);
+  }
+  data_ = std::move(bigger);
+  capacity_ = wanted;
+}
+
+} // namespace braid::protocol

@@ -4,6 +4,7 @@
 #include "wire.hpp"
 
 #include <algorithm>
+#include <string>
 
 namespace braid::protocol {
 
@@ -15,6 +16,15 @@ void decoder::reset() noexcept {
   body_.clear();
   error_offset_ = 0;
   error_.clear();
+}
+
+std::string decoder::error_message() const {
+  if (!error_) {
+    return {};
+  }
+  std::string where{to_string(static_cast<packet_type>(first_byte_ >> 4))};
+  where += ", byte " + std::to_string(error_offset_) + ": ";
+  return where + error_.message();
 }
 
 decode_result decoder::fail(std::error_code ec, std::size_t consumed, std::size_t offset) {
@@ -62,6 +72,9 @@ decode_result decoder::feed(byte_view input, packet& out) {
           return fail(errc::remaining_length_too_long, used, 1);
         }
         break;
+      }
+      if (b == 0 && length_bytes_ > 1) {
+        return fail(errc::malformed_variable_integer, used, 1); // not the fewest bytes
       }
       // The limit is checked before any of the body is buffered.
       const std::size_t total = 1u + length_bytes_ + remaining_;

@@ -21,7 +21,7 @@ const char* message_of(errc e) noexcept {
   case errc::trailing_bytes:
     return "bytes left over after the last field of the packet";
   case errc::malformed_variable_integer:
-    return "variable byte integer is encoded in more than 4 bytes";
+    return "variable byte integer is encoded in more than 4 bytes or in more bytes than needed";
   case errc::invalid_qos:
     return "QoS is 3, which is not a QoS level";
   case errc::dup_on_qos0:
@@ -77,6 +77,8 @@ const char* message_of(errc e) noexcept {
     return "destination buffer is too small for the packet";
   case errc::not_in_protocol_version:
     return "packet or field does not exist in this protocol version";
+  case errc::client_id_empty:
+    return "client identifier is empty: 3.1.1 needs clean session for that, 3.1 never allows it";
   }
   return "unknown braid.protocol error";
 }
@@ -99,6 +101,7 @@ error_kind kind_of(errc e) noexcept {
   case errc::buffer_too_small:
   case errc::not_in_protocol_version:
   case errc::property_type_mismatch:
+  case errc::client_id_empty:
     return error_kind::invalid_argument;
   case errc::remaining_length_too_long:
   case errc::invalid_packet_type:

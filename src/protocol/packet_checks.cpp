@@ -53,6 +53,10 @@ std::error_code check(const connect& p, protocol_version) {
   if (auto ec = validate_utf8_string(p.client_id)) {
     return ec;
   }
+  // 3.1.1 [MQTT-3.1.3-7]; 3.1 wants 1 to 23 characters. MQTT 5 lets the server assign one.
+  if (p.client_id.empty() && (v == protocol_version::v3_1 || (v == protocol_version::v3_1_1 && !p.clean_start))) {
+    return errc::client_id_empty;
+  }
   if (p.will) {
     if (auto ec = check_will(*p.will, v)) {
       return ec;

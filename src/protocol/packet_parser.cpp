@@ -428,7 +428,9 @@ std::error_code check_fixed_header(std::uint8_t first, protocol_version v) noexc
     return {};
   }
   const bool flagged = type == 6 || type == 8 || type == 10; // PUBREL, SUBSCRIBE, UNSUBSCRIBE
-  if (flags != (flagged ? 0x02U : 0x00U)) {
+  // MQTT 3.1 sets DUP on these when it sends them again (3.1 section 2.1).
+  const unsigned dup = flagged && v == protocol_version::v3_1 ? 0x08U : 0x00U;
+  if ((flags & ~dup) != (flagged ? 0x02U : 0x00U)) {
     return errc::invalid_fixed_header_flags;
   }
   return {};

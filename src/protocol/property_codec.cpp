@@ -257,6 +257,7 @@ std::error_code read_properties(wire::reader& in, packet_type type, properties& 
   auto base = in.offset();
   byte_view block_bytes;
   if (auto ec = in.raw(length, block_bytes)) {
+    in.rewind_to(base - wire::variable_integer_size(length)); // at the property length
     return ec;
   }
   // Values are read from the property block alone: one running past the

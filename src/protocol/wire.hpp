@@ -116,27 +116,28 @@ public:
     pos_ += 4;
     return {};
   }
+  /// On error the reader stays at the start of the integer.
   std::error_code variable_integer(std::uint32_t& v) noexcept {
-    v = 0;
-    for (unsigned shift = 0; shift < 28; shift += 7) {
-      std::uint8_t b = 0;
-      if (auto ec = u8(b)) {
-        return ec;
-      }
-      v |= std::uint32_t{static_cast<std::uint8_t>(b & 0x7F)} << shift;
-      if ((b & 0x80) == 0) {
-        return {};
-      }
+    const auto* start = pos_;
+    auto ec = variable_integer_from_here(v);
+    if (ec) {
+      pos_ = start;
     }
-    return errc::malformed_variable_integer;
+    return ec;
   }
-  /// A length-prefixed field, viewed in place.
+  /// A length-prefixed field, viewed in place. On error the reader stays at
+  /// the start of the field.
   std::error_code length_prefixed(byte_view& v) noexcept {
+    const auto* start = pos_;
     std::uint16_t n = 0;
     if (auto ec = u16(n)) {
       return ec;
     }
-    return raw(n, v);
+    if (auto ec = raw(n, v)) {
+      pos_ = start;
+      return ec;
+    }
+    return {};
   }
   std::error_code string_view_field(std::string_view& s) noexcept {
     byte_view v;
@@ -164,6 +165,23 @@ public:
   void rewind_to(std::size_t offset) noexcept { pos_ = begin_ + offset; }
 
 private:
+  std::error_code variable_integer_from_here(std::uint32_t& v) noexcept {
+    v = 0;
+    for (unsigned shift = 0; shift < 28; shift += 7) {
+      std::uint8_t b = 0;
+      if (auto ec = u8(b)) {
+        return ec;
+      }
+      v |= std::uint32_t{static_cast<std::uint8_t>(b & 0x7F)} << shift;
+      if ((b & 0x80) == 0) {
+        // The fewest bytes must be used (5.0 1.5.5-1): no trailing zero group.
+        return b == 0 && shift != 0 ? make_error_code(errc::malformed_variable_integer)
+                                    : std::error_code{};
+      }
+    }
+    return errc::malformed_variable_integer;
+  }
+
   const std::uint8_t* begin_;
   const std::uint8_t* pos_;
   const std::uint8_t* end_;

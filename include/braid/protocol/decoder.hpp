@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -67,6 +68,10 @@ public:
   /// Offset, from the first byte of the packet, of the field where the last
   /// error was found.
   std::size_t error_offset() const noexcept { return error_offset_; }
+
+  /// The last error with where it was found, e.g. "PUBLISH, byte 5: packet
+  /// identifier is 0 where a non-zero one is required"; empty when none.
+  std::string error_message() const;
 
 private:
   enum class stage : std::uint8_t { first_byte, length, body, failed };

@@ -21,7 +21,7 @@ enum class errc {
   invalid_fixed_header_flags,    ///< reserved flag bits wrong for the packet type
   truncated,                     ///< a field runs past the end of the packet
   trailing_bytes,                ///< bytes left after the last field of the packet
-  malformed_variable_integer,    ///< a variable byte integer uses more than 4 bytes
+  malformed_variable_integer,    ///< variable byte integer over 4 bytes or not minimal
   // --- fields
   invalid_qos,           ///< QoS 3
   dup_on_qos0,           ///< DUP flag set on a QoS 0 PUBLISH
@@ -53,6 +53,7 @@ enum class errc {
   // --- caller misuse on encode
   buffer_too_small,          ///< the destination buffer cannot hold the packet
   not_in_protocol_version,   ///< packet or field does not exist in this protocol version
+  client_id_empty,           ///< empty client id without clean session (3.1.1) or in 3.1
 };
 
 const std::error_category& protocol_category() noexcept;

@@ -133,6 +133,16 @@ std::vector<misuse_case> misuse_cases() {
       {"connect_password_without_username_v311", v311,
        connect_with([](auto& c) { c.password = to_bytes("pw"); }),
        errc::password_without_username},
+      {"connect_empty_client_id_without_clean_session_v311", v311, connect_with([](auto& c) {
+         c.client_id.clear();
+         c.clean_start = false;
+       }),
+       errc::client_id_empty},
+      {"connect_empty_client_id_v31", protocol_version::v3_1, connect_with([](auto& c) {
+         c.version = protocol_version::v3_1;
+         c.client_id.clear();
+       }),
+       errc::client_id_empty},
       {"connect_version_6", v311,
        connect_with([](auto& c) { c.version = static_cast<protocol_version>(6); }),
        errc::unsupported_protocol_version},
@@ -324,7 +334,7 @@ TEST(Encoder, OutputBufferAppendsAndKeepsStorage) {
 
 TEST(Errors, EveryCodeHasItsOwnMessageAndAKind) {
   std::set<std::string> messages;
-  for (int e = 1; e <= static_cast<int>(errc::not_in_protocol_version); ++e) {
+  for (int e = 1; e <= static_cast<int>(errc::client_id_empty); ++e) {
     auto ec = make_error_code(static_cast<errc>(e));
     EXPECT_STREQ(ec.category().name(), "braid.protocol");
     EXPECT_TRUE(messages.insert(ec.message()).second) << "duplicate message: " << ec.message();

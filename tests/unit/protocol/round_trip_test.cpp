@@ -137,6 +137,9 @@ packet generator::make(packet_type type, protocol_version v) {
     p.client_id = text(10);
     p.clean_start = coin();
     p.keep_alive = static_cast<std::uint16_t>(below(65536));
+    if (p.client_id.empty() && v != protocol_version::v5 && (!p.clean_start || v == protocol_version::v3_1)) {
+      p.client_id = "c"; // an empty id needs clean session in 3.1.1, and is not allowed in 3.1
+    }
     if (coin()) {
       will_message w;
       w.topic = topic();

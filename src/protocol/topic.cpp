@@ -3,6 +3,8 @@
 #include <braid/protocol/utf8.hpp>
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 namespace braid::protocol {
 
@@ -40,6 +42,32 @@ std::string_view next_level(std::string_view& rest, bool& more) noexcept {
   return level;
 }
 
+// Whether `name` contains '+' or '#'. Runs on every PUBLISH, so it tests eight
+// bytes at a time; a byte-wise test is exact because UTF-8 multibyte sequences
+// never contain ASCII bytes.
+bool contains_wildcard(std::string_view name) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101ULL;
+  constexpr std::uint64_t highs = 0x8080808080808080ULL;
+  auto has_byte = [](std::uint64_t w, unsigned char c) {
+    const std::uint64_t x = w ^ (ones * c);
+    return ((x - ones) & ~x & highs) != 0;
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= name.size(); i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, name.data() + i, sizeof w);
+    if (has_byte(w, '+') || has_byte(w, '#')) {
+      return true;
+    }
+  }
+  for (; i < name.size(); ++i) {
+    if (name[i] == '+' || name[i] == '#') {
+      return true;
+    }
+  }
+  return false;
+}
+
 } // namespace
 
 std::error_code validate_topic_name(std::string_view name) noexcept {
@@ -49,7 +77,7 @@ std::error_code validate_topic_name(std::string_view name) noexcept {
   if (name.empty()) {
     return errc::topic_name_empty;
   }
-  if (name.find_first_of("+#") != std::string_view::npos) {
+  if (contains_wildcard(name)) {
     return errc::topic_name_wildcard;
   }
   return {};

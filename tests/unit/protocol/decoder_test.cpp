@@ -557,4 +557,17 @@ TEST(decoder_bounds, two_packets_in_one_chunk_are_decoded_one_at_a_time) {
   EXPECT_TRUE(p == b.value);
 }
 
+TEST(decoder_errors, message_names_the_packet_the_byte_and_the_fault) {
+  decoder d({.version = protocol_version::v3_1_1});
+  EXPECT_EQ(d.error_message(), "");
+  const std::vector<std::uint8_t> bytes{0x32, 0x07, 0x00, 0x03, 'a', '/', 'b', 0x00, 0x00};
+  packet p;
+  auto r = d.feed(bytes, p);
+  ASSERT_EQ(r.status, decode_status::error);
+  EXPECT_EQ(d.error_message(),
+            "PUBLISH, byte 7: packet identifier is 0 where a non-zero one is required");
+  d.reset();
+  EXPECT_EQ(d.error_message(), "");
+}
+
 } // namespace

@@ -399,5 +399,29 @@ TEST(SharedSubscription, ParseAgreesWithValidate) {
   }
 }
 
+// The wildcard scan of topic names works eight bytes at a time: a wildcard must
+// be found at every position, before and after multibyte characters.
+TEST(TopicNameWildcardScan, FindsAWildcardAtEveryPosition) {
+  for (const std::string filler : {"a", "\xC3\xA9"}) {
+    for (std::size_t length = 1; length <= 21; ++length) {
+      for (std::size_t at = 0; at < length; ++at) {
+        for (char wildcard : {'+', '#'}) {
+          std::string name;
+          for (std::size_t i = 0; i < length; ++i) {
+            name += i == at ? std::string(1, wildcard) : filler;
+          }
+          SCOPED_TRACE(name);
+          EXPECT_EQ(validate_topic_name(name), errc::topic_name_wildcard);
+        }
+      }
+      std::string clean;
+      for (std::size_t i = 0; i < length; ++i) {
+        clean += filler;
+      }
+      EXPECT_FALSE(validate_topic_name(clean)) << clean;
+    }
+  }
+}
+
 } // namespace
 } // namespace braid::protocol

@@ -24,8 +24,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -108,7 +108,8 @@ struct stream_fixture {
 
   stream_fixture(std::size_t payload_size, bp::qos q, bp::protocol_version version) {
     const publish_fixture f(payload_size);
-    const std::size_t count = std::max<std::size_t>(16, (std::size_t{1} << 20) / (payload_size + 40));
+    const std::size_t count =
+        std::max<std::size_t>(16, (std::size_t{1} << 20) / (payload_size + 40));
     for (std::size_t i = 0; i < count; ++i) {
       const auto id = static_cast<std::uint16_t>(i % 65535 + 1);
       if (auto ec = bp::encode_publish(f.view(q, id), version, stream)) {

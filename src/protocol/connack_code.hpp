@@ -10,13 +10,20 @@ namespace braid::protocol::detail {
 
 inline std::optional<reason_code> connack_reason_from_v3(std::uint8_t code) noexcept {
   switch (code) {
-  case 0: return reason_code::success;
-  case 1: return reason_code::unsupported_protocol_version;
-  case 2: return reason_code::client_identifier_not_valid;
-  case 3: return reason_code::server_unavailable;
-  case 4: return reason_code::bad_user_name_or_password;
-  case 5: return reason_code::not_authorized;
-  default: return std::nullopt;
+  case 0:
+    return reason_code::success;
+  case 1:
+    return reason_code::unsupported_protocol_version;
+  case 2:
+    return reason_code::client_identifier_not_valid;
+  case 3:
+    return reason_code::server_unavailable;
+  case 4:
+    return reason_code::bad_user_name_or_password;
+  case 5:
+    return reason_code::not_authorized;
+  default:
+    return std::nullopt;
   }
 }
 

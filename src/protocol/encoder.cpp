@@ -89,8 +89,8 @@ std::error_code encode(const packet& p, protocol_version version, std::span<std:
         if (dst.size() < total_size(body)) {
           return errc::buffer_too_small;
         }
-        written = static_cast<std::size_t>(write_packet(dst.data(), typed, version, body) -
-                                           dst.data());
+        written =
+            static_cast<std::size_t>(write_packet(dst.data(), typed, version, body) - dst.data());
         return {};
       },
       p);

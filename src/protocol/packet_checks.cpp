@@ -1,10 +1,10 @@
 #include "packet_checks.hpp"
 
-#include "connack_code.hpp"
-#include "property_codec.hpp"
-
 #include <braid/protocol/topic.hpp>
 #include <braid/protocol/utf8.hpp>
+
+#include "connack_code.hpp"
+#include "property_codec.hpp"
 
 namespace braid::protocol::detail {
 namespace {
@@ -54,7 +54,8 @@ std::error_code check(const connect& p, protocol_version) {
     return ec;
   }
   // 3.1.1 [MQTT-3.1.3-7]; 3.1 wants 1 to 23 characters. MQTT 5 lets the server assign one.
-  if (p.client_id.empty() && (v == protocol_version::v3_1 || (v == protocol_version::v3_1_1 && !p.clean_start))) {
+  if (p.client_id.empty() &&
+      (v == protocol_version::v3_1 || (v == protocol_version::v3_1_1 && !p.clean_start))) {
     return errc::client_id_empty;
   }
   if (p.will) {

@@ -1,15 +1,15 @@
 // decode_packet: one complete packet body to the value model, with every rule
 // of the spec that can be checked without session state.
 
+#include <braid/protocol/decoder.hpp>
+#include <braid/protocol/topic.hpp>
+#include <braid/protocol/utf8.hpp>
+
 #include "connack_code.hpp"
 #include "fixed_header.hpp"
 #include "packet_checks.hpp"
 #include "property_codec.hpp"
 #include "wire.hpp"
-
-#include <braid/protocol/decoder.hpp>
-#include <braid/protocol/topic.hpp>
-#include <braid/protocol/utf8.hpp>
 
 #include <array>
 #include <utility>
@@ -65,6 +65,15 @@ std::error_code read_packet_id(reader& in, std::uint16_t& id) {
     return errc::packet_id_zero;
   }
   return {};
+}
+
+// Packet id, then properties in MQTT 5: SUBSCRIBE, SUBACK, UNSUBSCRIBE.
+std::error_code read_id_and_properties(reader& in, packet_type type, protocol_version v,
+                                       std::uint16_t& id, properties& props) {
+  if (auto ec = read_packet_id(in, id)) {
+    return ec;
+  }
+  return is_v5(v) ? read_properties(in, type, props) : std::error_code{};
 }
 
 std::error_code expect_end(const reader& in) {
@@ -240,8 +249,7 @@ std::error_code parse(reader& in, std::uint8_t first, protocol_version v, publis
 }
 
 template <packet_type T>
-std::error_code parse(reader& in, std::uint8_t, protocol_version v,
-                      basic_publish_response<T>& p) {
+std::error_code parse(reader& in, std::uint8_t, protocol_version v, basic_publish_response<T>& p) {
   if (auto ec = read_packet_id(in, p.packet_id)) {
     return ec;
   }
@@ -286,13 +294,8 @@ std::error_code read_subscription(reader& in, protocol_version v, subscription& 
 }
 
 std::error_code parse(reader& in, std::uint8_t, protocol_version v, subscribe& p) {
-  if (auto ec = read_packet_id(in, p.packet_id)) {
+  if (auto ec = read_id_and_properties(in, packet_type::subscribe, v, p.packet_id, p.props)) {
     return ec;
-  }
-  if (is_v5(v)) {
-    if (auto ec = read_properties(in, packet_type::subscribe, p.props)) {
-      return ec;
-    }
   }
   if (in.at_end()) {
     return errc::no_topic_filters;
@@ -306,13 +309,8 @@ std::error_code parse(reader& in, std::uint8_t, protocol_version v, subscribe& p
 }
 
 std::error_code parse(reader& in, std::uint8_t, protocol_version v, suback& p) {
-  if (auto ec = read_packet_id(in, p.packet_id)) {
+  if (auto ec = read_id_and_properties(in, packet_type::suback, v, p.packet_id, p.props)) {
     return ec;
-  }
-  if (is_v5(v)) {
-    if (auto ec = read_properties(in, packet_type::suback, p.props)) {
-      return ec;
-    }
   }
   while (!in.at_end()) {
     std::uint8_t raw = 0;
@@ -328,13 +326,8 @@ std::error_code parse(reader& in, std::uint8_t, protocol_version v, suback& p) {
 }
 
 std::error_code parse(reader& in, std::uint8_t, protocol_version v, unsubscribe& p) {
-  if (auto ec = read_packet_id(in, p.packet_id)) {
+  if (auto ec = read_id_and_properties(in, packet_type::unsubscribe, v, p.packet_id, p.props)) {
     return ec;
-  }
-  if (is_v5(v)) {
-    if (auto ec = read_properties(in, packet_type::unsubscribe, p.props)) {
-      return ec;
-    }
   }
   if (in.at_end()) {
     return errc::no_topic_filters;

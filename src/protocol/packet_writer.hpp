@@ -2,11 +2,11 @@
 // Internal: the wire layout of every packet, written through a wire sink
 // (size_counter or byte_writer). Only called on packets that passed check().
 
+#include <braid/protocol/packets.hpp>
+
 #include "connack_code.hpp"
 #include "property_codec.hpp"
 #include "wire.hpp"
-
-#include <braid/protocol/packets.hpp>
 
 namespace braid::protocol::detail {
 
@@ -15,8 +15,8 @@ inline bool is_v5(protocol_version v) noexcept {
 }
 
 inline std::uint8_t flags_byte(const publish_view& p) noexcept {
-  return static_cast<std::uint8_t>(0x30 | (p.dup ? 0x08 : 0) |
-                                   (static_cast<unsigned>(p.qos) << 1) | (p.retain ? 1 : 0));
+  return static_cast<std::uint8_t>(0x30 | (p.dup ? 0x08 : 0) | (static_cast<unsigned>(p.qos) << 1) |
+                                   (p.retain ? 1 : 0));
 }
 
 template <class P>
@@ -38,8 +38,7 @@ void write_body(S& out, const connect& p, protocol_version) {
   out.u8(static_cast<std::uint8_t>(v));
   std::uint8_t flags = p.clean_start ? 0x02 : 0x00;
   if (p.will) {
-    flags = static_cast<std::uint8_t>(flags | 0x04 |
-                                      (static_cast<unsigned>(p.will->qos) << 3) |
+    flags = static_cast<std::uint8_t>(flags | 0x04 | (static_cast<unsigned>(p.will->qos) << 3) |
                                       (p.will->retain ? 0x20 : 0));
   }
   if (p.password) {
@@ -122,12 +121,20 @@ void write_body(S& out, const basic_publish_response<T>& p, protocol_version v) 
   write_reason_and_properties(out, p.reason, p.props, v);
 }
 
+/// The variable header of SUBSCRIBE, SUBACK, UNSUBSCRIBE: packet id, then
+/// properties in MQTT 5.
+template <class S>
+void write_id_and_properties(S& out, std::uint16_t id, const properties& props,
+                             protocol_version v) {
+  out.u16(id);
+  if (is_v5(v)) {
+    write_properties(out, props);
+  }
+}
+
 template <class S>
 void write_body(S& out, const subscribe& p, protocol_version v) {
-  out.u16(p.packet_id);
-  if (is_v5(v)) {
-    write_properties(out, p.props);
-  }
+  write_id_and_properties(out, p.packet_id, p.props, v);
   for (const auto& s : p.subscriptions) {
     out.string(s.filter);
     const auto& o = s.options;
@@ -139,10 +146,7 @@ void write_body(S& out, const subscribe& p, protocol_version v) {
 
 template <class S>
 void write_body(S& out, const suback& p, protocol_version v) {
-  out.u16(p.packet_id);
-  if (is_v5(v)) {
-    write_properties(out, p.props);
-  }
+  write_id_and_properties(out, p.packet_id, p.props, v);
   for (auto rc : p.reasons) {
     out.u8(static_cast<std::uint8_t>(rc));
   }
@@ -150,10 +154,7 @@ void write_body(S& out, const suback& p, protocol_version v) {
 
 template <class S>
 void write_body(S& out, const unsubscribe& p, protocol_version v) {
-  out.u16(p.packet_id);
-  if (is_v5(v)) {
-    write_properties(out, p.props);
-  }
+  write_id_and_properties(out, p.packet_id, p.props, v);
   for (const auto& f : p.filters) {
     out.string(f);
   }
@@ -171,10 +172,12 @@ void write_body(S& out, const unsuback& p, protocol_version v) {
 }
 
 template <class S>
-void write_body(S&, const pingreq&, protocol_version) {}
+void write_body(S&, const pingreq&, protocol_version) {
+}
 
 template <class S>
-void write_body(S&, const pingresp&, protocol_version) {}
+void write_body(S&, const pingresp&, protocol_version) {
+}
 
 template <class S>
 void write_body(S& out, const disconnect& p, protocol_version v) {

@@ -61,8 +61,7 @@ std::error_code check_value(const property& p) noexcept {
   }
   case property_type::utf8_string: {
     const auto* v = std::get_if<std::string>(&p.value);
-    return v == nullptr ? make_error_code(errc::property_type_mismatch)
-                        : validate_utf8_string(*v);
+    return v == nullptr ? make_error_code(errc::property_type_mismatch) : validate_utf8_string(*v);
   }
   case property_type::binary_data: {
     const auto* v = std::get_if<bytes>(&p.value);
@@ -189,8 +188,7 @@ std::error_code read_property(wire::reader& in, packet_type type, property_scope
 
 } // namespace
 
-std::error_code check_properties(const properties& props, packet_type type,
-                                 property_scope scope) {
+std::error_code check_properties(const properties& props, packet_type type, property_scope scope) {
   std::uint64_t seen = 0;
   for (const auto& p : props) {
     if (auto ec = check_placement(p, type, scope, seen)) {

@@ -1,10 +1,10 @@
 #pragma once
 // Internal: checking, writing and reading MQTT 5 property lists.
 
-#include "wire.hpp"
-
 #include <braid/protocol/packet_type.hpp>
 #include <braid/protocol/property.hpp>
+
+#include "wire.hpp"
 
 #include <system_error>
 #include <variant>

@@ -1,5 +1,4 @@
 #include <braid/protocol/topic.hpp>
-
 #include <braid/protocol/utf8.hpp>
 
 #include <cstddef>

@@ -73,8 +73,7 @@ std::error_code validate_utf8_string(std::string_view s) noexcept {
       // The second byte's range excludes overlongs (F0) and code points above U+10FFFF (F4).
       const unsigned char lo = c == 0xF0U ? 0x90U : 0x80U;
       const unsigned char hi = c == 0xF4U ? 0x8FU : 0xBFU;
-      if (left < 4 || p[1] < lo || p[1] > hi || !is_continuation(p[2]) ||
-          !is_continuation(p[3])) {
+      if (left < 4 || p[1] < lo || p[1] > hi || !is_continuation(p[2]) || !is_continuation(p[3])) {
         return errc::invalid_utf8;
       }
       p += 4;

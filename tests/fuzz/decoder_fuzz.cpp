@@ -17,11 +17,11 @@
 //     A decoded packet the encoder refuses is not an error: the decoder may be
 //     more lenient than the encoder.
 
-#include "fuzz_support.hpp"
-
 #include <braid/protocol/decoder.hpp>
 #include <braid/protocol/encoder.hpp>
 #include <braid/protocol/output_buffer.hpp>
+
+#include "fuzz_support.hpp"
 
 #include <algorithm>
 #include <array>

@@ -113,12 +113,12 @@ inline bool check_round_trip(const bp::packet& p, bp::protocol_version version,
     other.clear();
     require(!bp::encode_publish_header(pub->view(), version, other),
             "encode_publish_header fails where encode succeeds");
-    require(other.size() + pub->payload.size() == size &&
-                std::memcmp(other.data(), encoded.data(), other.size()) == 0 &&
-                (pub->payload.empty() ||
-                 std::memcmp(pub->payload.data(), encoded.data() + other.size(),
-                             pub->payload.size()) == 0),
-            "encode_publish_header + payload differs from encode");
+    require(
+        other.size() + pub->payload.size() == size &&
+            std::memcmp(other.data(), encoded.data(), other.size()) == 0 &&
+            (pub->payload.empty() || std::memcmp(pub->payload.data(), encoded.data() + other.size(),
+                                                 pub->payload.size()) == 0),
+        "encode_publish_header + payload differs from encode");
   }
 
   std::uint8_t first_byte = 0;

@@ -9,14 +9,13 @@
 // accepts the bytes and gives back an equal packet. A packet the encoder
 // refuses is fine: refusing is its job.
 
-#include "fuzz_support.hpp"
-
 #include <braid/protocol/encoder.hpp>
 #include <braid/protocol/output_buffer.hpp>
 #include <braid/protocol/packets.hpp>
 #include <braid/protocol/property.hpp>
 #include <braid/protocol/reason_code.hpp>
 
+#include "fuzz_support.hpp"
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <array>
@@ -59,17 +58,31 @@ constexpr std::array<bp::property_id, 27> all_properties{
     bp::property_id::shared_subscription_available,
 };
 
-constexpr std::array<std::uint8_t, 46> all_reason_codes{
-    0x00, 0x01, 0x02, 0x04, 0x10, 0x11, 0x18, 0x19, 0x80, 0x81, 0x82, 0x83,
-    0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A, 0x8B, 0x8C, 0x8D, 0x8E, 0x8F,
-    0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0x9B,
-    0x9C, 0x9D, 0x9E, 0x9F, 0xA0, 0xA1, 0xA2, 0x03, 0x7F, 0xFF, // the last three: undefined
-};
+constexpr std::array<std::uint8_t, 46>
+    all_reason_codes{
+        0x00, 0x01, 0x02, 0x04, 0x10, 0x11, 0x18, 0x19, 0x80, 0x81, 0x82, 0x83,
+        0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8A, 0x8B, 0x8C, 0x8D, 0x8E, 0x8F,
+        0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9A, 0x9B,
+        0x9C, 0x9D, 0x9E, 0x9F, 0xA0, 0xA1, 0xA2, 0x03, 0x7F, 0xFF, // the last three: undefined
+    };
 
 constexpr std::array<const char*, 16> pieces{
-    "a", "b", "sensor", "/", "/", "+", "#", "$SYS", "$share", "group", "\xC3\xA9", // é
-    "\xE6\x97\xA5",                                                              // 日
-    " ", "-", "0", "",
+    "a",
+    "b",
+    "sensor",
+    "/",
+    "/",
+    "+",
+    "#",
+    "$SYS",
+    "$share",
+    "group",
+    "\xC3\xA9",     // é
+    "\xE6\x97\xA5", // 日
+    " ",
+    "-",
+    "0",
+    "",
 };
 
 class generator {
@@ -93,9 +106,7 @@ public:
   }
 
   // A QoS, invalid (3) once in a while.
-  bp::qos qos() {
-    return static_cast<bp::qos>(chance(32) ? 3 : fdp_.ConsumeIntegralInRange(0, 2));
-  }
+  bp::qos qos() { return static_cast<bp::qos>(chance(32) ? 3 : fdp_.ConsumeIntegralInRange(0, 2)); }
 
   std::string text(std::size_t max_pieces = 6) {
     if (chance(8)) {
@@ -202,9 +213,9 @@ public:
       return c;
     }
     case 2:
-      return bp::connack{flag(), v == bp::protocol_version::v5 || flag() ? reason()
-                                                                        : bp::reason_code::success,
-                         props(v)};
+      return bp::connack{
+          flag(), v == bp::protocol_version::v5 || flag() ? reason() : bp::reason_code::success,
+          props(v)};
     case 3: {
       bp::publish p;
       p.topic = text();
@@ -236,8 +247,8 @@ public:
         if (v == bp::protocol_version::v5) {
           sub.options.no_local = flag();
           sub.options.retain_as_published = flag();
-          sub.options.retain_handling = static_cast<bp::retain_handling>(
-              chance(32) ? 3 : fdp_.ConsumeIntegralInRange(0, 2));
+          sub.options.retain_handling =
+              static_cast<bp::retain_handling>(chance(32) ? 3 : fdp_.ConsumeIntegralInRange(0, 2));
         }
         s.subscriptions.push_back(std::move(sub));
       }

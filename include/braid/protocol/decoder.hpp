@@ -32,8 +32,8 @@ namespace braid::protocol {
 
 enum class decode_status : std::uint8_t {
   packet_ready, ///< a whole packet was decoded into the output argument
-  need_more, ///< every byte given was consumed; feed more
-  error,     ///< the input is malformed or breaks the protocol; see error
+  need_more,    ///< every byte given was consumed; feed more
+  error,        ///< the input is malformed or breaks the protocol; see error
 };
 
 struct decode_result {

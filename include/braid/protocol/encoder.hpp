@@ -35,8 +35,7 @@ std::error_code encode(const packet& p, protocol_version version, output_buffer&
 
 /// Appends a whole PUBLISH, payload included, to `out`. Allocates nothing once
 /// `out` has grown to the packet size.
-std::error_code encode_publish(const publish_view& p, protocol_version version,
-                               output_buffer& out);
+std::error_code encode_publish(const publish_view& p, protocol_version version, output_buffer& out);
 
 /// Appends the PUBLISH fixed and variable headers, not the payload, to `out`:
 /// the caller writes `p.payload` right after them (scatter/gather), so the

@@ -106,8 +106,8 @@ enum class retain_handling : std::uint8_t {
 
 struct subscription_options {
   enum qos max_qos = qos::at_most_once;
-  bool no_local = false;            ///< MQTT 5 only
-  bool retain_as_published = false; ///< MQTT 5 only
+  bool no_local = false;                                                     ///< MQTT 5 only
+  bool retain_as_published = false;                                          ///< MQTT 5 only
   enum retain_handling retain_handling = retain_handling::send_on_subscribe; ///< MQTT 5 only
   bool operator==(const subscription_options&) const = default;
 };
@@ -190,7 +190,7 @@ struct variant_index<T, std::variant<Ts...>> {
 
 /// The packet type of a packet struct: packet_type_of<pubrel> == packet_type::pubrel.
 template <class P>
-inline constexpr packet_type packet_type_of =
-    static_cast<packet_type>(detail::variant_index<P, packet>::value + 1);
+inline constexpr packet_type
+    packet_type_of = static_cast<packet_type>(detail::variant_index<P, packet>::value + 1);
 
 } // namespace braid::protocol

@@ -5,13 +5,11 @@
 // Every chunk fed to the decoder is a heap copy of exactly its size, so that
 // AddressSanitizer reports any read past the end of the input.
 #include <braid/protocol/decoder.hpp>
-
-#include "vectors.hpp"
-
 #include <braid/protocol/encoder.hpp>
 #include <braid/protocol/error.hpp>
 #include <braid/protocol/output_buffer.hpp>
 
+#include "vectors.hpp"
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -101,8 +99,7 @@ TEST_P(split_test, one_byte_at_a_time) {
     const auto r = d.feed(one.view(), p);
     ASSERT_EQ(r.consumed, 1u) << "byte " << i;
     if (i + 1 < v.bytes.size()) {
-      ASSERT_EQ(r.status, decode_status::need_more)
-          << "byte " << i << ": " << r.error.message();
+      ASSERT_EQ(r.status, decode_status::need_more) << "byte " << i << ": " << r.error.message();
     } else {
       ASSERT_EQ(r.status, decode_status::packet_ready)
           << r.error.message() << " at offset " << d.error_offset();
@@ -185,8 +182,7 @@ TEST_P(stream_test, same_packets_whatever_the_chunking) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    wire, stream_test,
-    ::testing::ValuesIn([] {
+    wire, stream_test, ::testing::ValuesIn([] {
       std::vector<stream_case> cases;
       for (auto v : {protocol_version::v3_1, protocol_version::v3_1_1, protocol_version::v5}) {
         for (std::size_t chunk : {1u, 2u, 3u, 7u, 64u, 0u}) {
@@ -335,7 +331,7 @@ TEST(decoder_remaining_length, four_bytes_maximum_is_accepted) {
 // ---------------------------------------------------------------------------
 
 TEST(decoder_errors, stays_failed_until_reset) {
-  const std::uint8_t bad[] = {0x00, 0x00}; // packet type 0 is reserved
+  const std::uint8_t bad[] = {0x00, 0x00};  // packet type 0 is reserved
   const std::uint8_t good[] = {0xC0, 0x00}; // PINGREQ
   decoder d;
   packet p;
@@ -455,9 +451,9 @@ std::vector<offset_case> offset_cases() {
   // The same PUBLISH error behind a 2-byte remaining length: the header is 3
   // bytes, so the packet identifier is at offset 3 + 5 = 8.
   std::vector<std::uint8_t> big = {
-      0x32, 0xCF, 0x01,          // PUBLISH QoS 1, remaining length 207
-      0x00, 0x03, 'b', 'i', 'g', // topic "big"
-      0x00, 0x00,                // packet identifier 0 <- offset 8
+      0x32, 0xCF, 0x01,           // PUBLISH QoS 1, remaining length 207
+      0x00, 0x03, 'b',  'i', 'g', // topic "big"
+      0x00, 0x00,                 // packet identifier 0 <- offset 8
   };
   big.resize(big.size() + 200, 0x55); // payload
   cases.push_back({"publish_packet_id_zero_long_header", protocol_version::v3_1_1, std::move(big),
@@ -506,8 +502,8 @@ TEST_P(error_offset_test, decode_packet_counts_from_the_body) {
   ++header;
   packet p;
   std::size_t offset = 0;
-  const auto ec = decode_packet(c.bytes[0], byte_view{c.bytes}.subspan(header), c.version, p,
-                                &offset);
+  const auto ec =
+      decode_packet(c.bytes[0], byte_view{c.bytes}.subspan(header), c.version, p, &offset);
   EXPECT_EQ(ec, make_error_code(c.error));
   EXPECT_EQ(offset + header, c.offset);
 }

@@ -1,7 +1,6 @@
 // The encoder refuses what cannot be sent, writes nothing then, and allocates
 // nothing in steady state.
 #include <braid/protocol/encoder.hpp>
-
 #include <braid/protocol/error.hpp>
 
 #include <gtest/gtest.h>
@@ -96,7 +95,8 @@ std::vector<misuse_case> misuse_cases() {
          p.dup = true;
        }),
        errc::dup_on_qos0},
-      {"publish_id_zero_qos1", v311, make_publish("a", qos::at_least_once, 0), errc::packet_id_zero},
+      {"publish_id_zero_qos1", v311, make_publish("a", qos::at_least_once, 0),
+       errc::packet_id_zero},
       {"publish_id_zero_qos2", v5, make_publish("a", qos::exactly_once, 0), errc::packet_id_zero},
       {"publish_props_v311", v311,
        publish_with([](auto& p) { p.props.add(property_id::message_expiry_interval, 5u); }),
@@ -124,15 +124,15 @@ std::vector<misuse_case> misuse_cases() {
       {"publish_topic_alias_too_big", v5,
        publish_with([](auto& p) { p.props.add(property_id::topic_alias, 70000u); }),
        errc::invalid_property_value},
-      {"publish_unknown_property", v5,
-       publish_with([](auto& p) { p.props.push_back({static_cast<property_id>(0x05), 1u}); }),
+      {"publish_unknown_property", v5, publish_with([](auto& p) {
+         p.props.push_back({static_cast<property_id>(0x05), 1u});
+       }),
        errc::unknown_property},
       {"publish_user_property_null", v5,
        publish_with([](auto& p) { p.props.add_user_property(std::string("k\0", 2), "v"); }),
        errc::utf8_contains_null},
       {"connect_password_without_username_v311", v311,
-       connect_with([](auto& c) { c.password = to_bytes("pw"); }),
-       errc::password_without_username},
+       connect_with([](auto& c) { c.password = to_bytes("pw"); }), errc::password_without_username},
       {"connect_empty_client_id_without_clean_session_v311", v311, connect_with([](auto& c) {
          c.client_id.clear();
          c.clean_start = false;
@@ -149,15 +149,17 @@ std::vector<misuse_case> misuse_cases() {
       {"connect_client_id_null", v311,
        connect_with([](auto& c) { c.client_id = std::string("a\0", 2); }),
        errc::utf8_contains_null},
-      {"connect_will_topic_wildcard", v311,
-       connect_with([](auto& c) { c.will = will_message{"a/#", {}, qos::at_most_once, false, {}}; }),
+      {"connect_will_topic_wildcard", v311, connect_with([](auto& c) {
+         c.will = will_message{"a/#", {}, qos::at_most_once, false, {}};
+       }),
        errc::topic_name_wildcard},
-      {"connect_will_qos3", v311,
-       connect_with([](auto& c) { c.will = will_message{"a", {}, static_cast<qos>(3), false, {}}; }),
+      {"connect_will_qos3", v311, connect_with([](auto& c) {
+         c.will = will_message{"a", {}, static_cast<qos>(3), false, {}};
+       }),
        errc::invalid_will_flags},
       {"connect_will_props_v311", v311, connect_with([](auto& c) {
-         c.will = will_message{"a", {}, qos::at_most_once, false,
-                               props_of({property_id::will_delay_interval, 1u})};
+         c.will = will_message{
+             "a", {}, qos::at_most_once, false, props_of({property_id::will_delay_interval, 1u})};
        }),
        errc::not_in_protocol_version},
       {"connect_will_delay_in_connect_props", v5, connect_with([](auto& c) {
@@ -170,34 +172,31 @@ std::vector<misuse_case> misuse_cases() {
          c.props.add(property_id::receive_maximum, 0u);
        }),
        errc::invalid_property_value},
-      {"connack_session_present_on_refusal", v311,
-       connack{true, reason_code::not_authorized, {}}, errc::invalid_connack_flags},
+      {"connack_session_present_on_refusal", v311, connack{true, reason_code::not_authorized, {}},
+       errc::invalid_connack_flags},
       {"connack_v311_reason_without_return_code", v311,
        connack{false, reason_code::server_busy, {}}, errc::reason_code_not_allowed},
       {"connack_session_present_v31", protocol_version::v3_1,
        connack{true, reason_code::success, {}}, errc::not_in_protocol_version},
-      {"connack_v5_reason_not_for_connack", v5,
-       connack{false, reason_code::granted_qos_1, {}}, errc::reason_code_not_allowed},
+      {"connack_v5_reason_not_for_connack", v5, connack{false, reason_code::granted_qos_1, {}},
+       errc::reason_code_not_allowed},
       {"subscribe_no_filters", v311, subscribe{1, {}, {}}, errc::no_topic_filters},
       {"subscribe_id_zero", v311, subscribe{0, {{"a", {}}}, {}}, errc::packet_id_zero},
-      {"subscribe_bad_filter", v311, subscribe{1, {{"a/#/b", {}}}, {}},
-       errc::topic_filter_invalid},
+      {"subscribe_bad_filter", v311, subscribe{1, {{"a/#/b", {}}}, {}}, errc::topic_filter_invalid},
       {"subscribe_empty_filter", v311, subscribe{1, {{"", {}}}, {}}, errc::topic_filter_empty},
-      {"subscribe_no_local_v311", v311,
-       subscribe{1, {{"a", {qos::at_most_once, true}}}, {}}, errc::not_in_protocol_version},
+      {"subscribe_no_local_v311", v311, subscribe{1, {{"a", {qos::at_most_once, true}}}, {}},
+       errc::not_in_protocol_version},
       {"subscribe_retain_handling_3", v5,
-       subscribe{1,
-                 {{"a",
-                   {qos::at_most_once, false, false, static_cast<retain_handling>(3)}}},
-                 {}},
+       subscribe{
+           1, {{"a", {qos::at_most_once, false, false, static_cast<retain_handling>(3)}}}, {}},
        errc::invalid_subscription_options},
       {"subscribe_no_local_shared", v5,
        subscribe{1, {{"$share/g/a", {qos::at_most_once, true}}}, {}},
        errc::invalid_subscription_options},
-      {"subscribe_qos3", v311, subscribe{1, {{"a", {static_cast<qos>(3)}}}, {}},
-       errc::invalid_qos},
+      {"subscribe_qos3", v311, subscribe{1, {{"a", {static_cast<qos>(3)}}}, {}}, errc::invalid_qos},
       {"subscribe_subscription_id_twice", v5,
-       subscribe{1, {{"a", {}}},
+       subscribe{1,
+                 {{"a", {}}},
                  [] {
                    properties p;
                    p.add(property_id::subscription_identifier, 1u);
@@ -216,8 +215,8 @@ std::vector<misuse_case> misuse_cases() {
        errc::reason_code_not_allowed},
       {"pubrel_id_zero", v5, pubrel{0, reason_code::success, {}}, errc::packet_id_zero},
       {"disconnect_props_v311", v311,
-       disconnect{reason_code::normal_disconnection, props_of({property_id::reason_string,
-                                                               std::string("bye")})},
+       disconnect{reason_code::normal_disconnection,
+                  props_of({property_id::reason_string, std::string("bye")})},
        errc::not_in_protocol_version},
       {"disconnect_session_expiry_wrong_type", v5,
        disconnect{reason_code::normal_disconnection,

@@ -1,5 +1,4 @@
 #include <braid/protocol/property.hpp>
-
 #include <braid/protocol/reason_code.hpp>
 
 #include <gtest/gtest.h>

@@ -15,15 +15,18 @@ class generator {
 public:
   explicit generator(std::uint32_t seed) : rng_(seed) {}
 
-  std::uint32_t below(std::uint32_t n) { return std::uniform_int_distribution<std::uint32_t>(0, n - 1)(rng_); }
+  std::uint32_t below(std::uint32_t n) {
+    return std::uniform_int_distribution<std::uint32_t>(0, n - 1)(rng_);
+  }
   bool coin() { return below(2) == 1; }
   std::uint16_t id() { return static_cast<std::uint16_t>(1 + below(65535)); }
   enum qos qos() { return static_cast<enum qos>(below(3)); }
 
   // Valid MQTT UTF-8: ASCII, 2-, 3- and 4-byte characters, no U+0000.
   std::string text(std::size_t max_chars, bool topic_safe = false) {
-    static const char* const pieces[] = {"a", "Z", "9", "-", "_", " ", "\xC3\xA9", "\xE2\x82\xAC",
-                                         "\xF0\x9F\x98\x80", "\x7F", "\x01", "."};
+    static const char* const pieces[] = {
+        "a",    "Z",    "9", "-", "_", " ", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80",
+        "\x7F", "\x01", "."};
     std::string s;
     auto n = below(static_cast<std::uint32_t>(max_chars) + 1);
     for (std::uint32_t i = 0; i < n; ++i) {
@@ -137,7 +140,8 @@ packet generator::make(packet_type type, protocol_version v) {
     p.client_id = text(10);
     p.clean_start = coin();
     p.keep_alive = static_cast<std::uint16_t>(below(65536));
-    if (p.client_id.empty() && v != protocol_version::v5 && (!p.clean_start || v == protocol_version::v3_1)) {
+    if (p.client_id.empty() && v != protocol_version::v5 &&
+        (!p.clean_start || v == protocol_version::v3_1)) {
       p.client_id = "c"; // an empty id needs clean session in 3.1.1, and is not allowed in 3.1
     }
     if (coin()) {
@@ -163,10 +167,12 @@ packet generator::make(packet_type type, protocol_version v) {
     if (v5) {
       p.reason = reason(v, type);
     } else {
-      static constexpr reason_code v3_codes[] = {
-          reason_code::success, reason_code::unsupported_protocol_version,
-          reason_code::client_identifier_not_valid, reason_code::server_unavailable,
-          reason_code::bad_user_name_or_password, reason_code::not_authorized};
+      static constexpr reason_code v3_codes[] = {reason_code::success,
+                                                 reason_code::unsupported_protocol_version,
+                                                 reason_code::client_identifier_not_valid,
+                                                 reason_code::server_unavailable,
+                                                 reason_code::bad_user_name_or_password,
+                                                 reason_code::not_authorized};
       p.reason = v3_codes[below(6)];
     }
     p.session_present = v != protocol_version::v3_1 && p.reason == reason_code::success && coin();
@@ -216,9 +222,9 @@ packet generator::make(packet_type type, protocol_version v) {
     suback p{id(), {}, props(v, type)};
     auto n = below(5);
     for (std::uint32_t i = 0; i < n; ++i) {
-      p.reasons.push_back(v5 ? reason(v, type)
-                             : (coin() ? reason_code::unspecified_error
-                                       : static_cast<reason_code>(below(3))));
+      p.reasons.push_back(
+          v5 ? reason(v, type)
+             : (coin() ? reason_code::unspecified_error : static_cast<reason_code>(below(3))));
     }
     return p;
   }
@@ -300,7 +306,7 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, RoundTrip, ::testing::ValuesIn(all_cases()),
                            std::string name{to_string(test_info.param.type)};
                            name += test_info.param.version == protocol_version::v5     ? "_v5"
                                    : test_info.param.version == protocol_version::v3_1 ? "_v31"
-                                                                                   : "_v311";
+                                                                                       : "_v311";
                            return name;
                          });
 

@@ -169,9 +169,9 @@ TEST(TopicMatchesMemory, ExactSizeBuffers) {
 // Outside the precondition the result is unspecified, but nothing may crash.
 TEST(TopicMatchesMemory, InvalidInputsDoNotCrash) {
   const std::string inputs[] = {
-      "",    "/",      "#",       "+",       "##",          "a#",         "#/a",
-      "+a",  "a/#/b",  "$share/", "$share/g", "$share//",   "$share/g/", "$",
-      "\0"s, "\xFF",   "a\0/b"s,  "$share/#", "$share/+/a", "//#/+//",
+      "",    "/",     "#",       "+",        "##",         "a#",        "#/a",
+      "+a",  "a/#/b", "$share/", "$share/g", "$share//",   "$share/g/", "$",
+      "\0"s, "\xFF",  "a\0/b"s,  "$share/#", "$share/+/a", "//#/+//",
   };
   for (const auto& f : inputs) {
     for (const auto& n : inputs) {
@@ -260,9 +260,9 @@ const validation_case topic_filter_cases[] = {
     {"//#", ok},
     {"$SYS/#", ok},
     {"$SYS/+/clients", ok},
-    {"$share", ok},           // no '/' after it: an ordinary filter
-    {"$sharex/g/a", ok},      // not the "$share/" prefix
-    {"a/$share/g/a", ok},     // "$share/" only counts at the start
+    {"$share", ok},       // no '/' after it: an ordinary filter
+    {"$sharex/g/a", ok},  // not the "$share/" prefix
+    {"a/$share/g/a", ok}, // "$share/" only counts at the start
     {"caf\xC3\xA9/+/\xE2\x82\xAC", ok},
     {std::string(65535, '+').replace(1, 65533, std::string(65533, '/')), ok},
     {"", errc::topic_filter_empty},

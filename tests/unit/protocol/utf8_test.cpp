@@ -101,10 +101,15 @@ TEST(Utf8, ValidStrings) {
   const utf8_case cases[] = {
       {"empty", "", ok},
       {"ascii", "hello/world", ok},
-      {"all printable ascii", " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                              "[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~", ok},
+      {"all printable ascii",
+       " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+       "[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~",
+       ok},
       {"U+0001 control", "\x01", ok},
-      {"U+001F control", "a\x1F" "b", ok},
+      {"U+001F control",
+       "a\x1F"
+       "b",
+       ok},
       {"U+007F delete", "\x7F", ok},
       {"U+0080 (C2 80)", "\xC2\x80", ok},
       {"U+009F C1 control", "\xC2\x9F", ok},
@@ -114,7 +119,10 @@ TEST(Utf8, ValidStrings) {
       {"U+20AC euro", "\xE2\x82\xAC", ok},
       {"U+D7FF last before surrogates", "\xED\x9F\xBF", ok},
       {"U+E000 first after surrogates", "\xEE\x80\x80", ok},
-      {"U+FEFF BOM", "\xEF\xBB\xBF" "a", ok},
+      {"U+FEFF BOM",
+       "\xEF\xBB\xBF"
+       "a",
+       ok},
       {"U+FFFE non-character", "\xEF\xBF\xBE", ok},
       {"U+FFFF non-character", "\xEF\xBF\xBF", ok},
       {"U+10000 (F0 90 80 80)", "\xF0\x90\x80\x80", ok},
@@ -137,7 +145,10 @@ TEST(Utf8, IllFormedSequences) {
       // stray continuation bytes
       {"lone 80", "\x80", bad},
       {"lone BF", "\xBF", bad},
-      {"continuation after ascii", "a\x80" "b", bad},
+      {"continuation after ascii",
+       "a\x80"
+       "b",
+       bad},
       {"extra continuation after 2-byte", "\xC3\xA9\xA9", bad},
       {"extra continuation after 4-byte", "\xF0\x9F\x98\x80\x80", bad},
       // bytes that never appear
@@ -173,9 +184,18 @@ TEST(Utf8, IllFormedSequences) {
       {"3-byte missing 2", "\xE2", bad},
       {"4-byte missing 1", "\xF0\x9F\x98", bad},
       {"4-byte missing 3", "\xF0", bad},
-      {"truncated 2-byte then ascii", "\xC3" "a", bad},
-      {"truncated 3-byte then ascii", "\xE2\x82" "a", bad},
-      {"truncated 4-byte then ascii", "\xF0\x9F\x98" "abcdefgh", bad},
+      {"truncated 2-byte then ascii",
+       "\xC3"
+       "a",
+       bad},
+      {"truncated 3-byte then ascii",
+       "\xE2\x82"
+       "a",
+       bad},
+      {"truncated 4-byte then ascii",
+       "\xF0\x9F\x98"
+       "abcdefgh",
+       bad},
       {"truncated 3-byte then new lead", "\xE2\x82\xE2\x82\xAC", bad},
       {"truncated at end of long string", "abcdefghijklmnop\xE2\x82", bad},
   };
@@ -230,9 +250,8 @@ TEST(Utf8, FastPathBoundaries) {
     errc expected;
   };
   const bad_byte bad_bytes[] = {
-      {'\0', errc::utf8_contains_null}, {'\x80', errc::invalid_utf8},
-      {'\xBF', errc::invalid_utf8},     {'\xC0', errc::invalid_utf8},
-      {'\xC3', errc::invalid_utf8},     {'\xE2', errc::invalid_utf8},
+      {'\0', errc::utf8_contains_null}, {'\x80', errc::invalid_utf8}, {'\xBF', errc::invalid_utf8},
+      {'\xC0', errc::invalid_utf8},     {'\xC3', errc::invalid_utf8}, {'\xE2', errc::invalid_utf8},
       {'\xF0', errc::invalid_utf8},     {'\xFF', errc::invalid_utf8},
   };
   for (const auto& b : bad_bytes) {
@@ -268,7 +287,7 @@ TEST(Utf8, MultibyteAtEveryPosition) {
 // AddressSanitizer to check).
 TEST(Utf8, TruncatedAtEndOfExactBuffer) {
   const std::string_view cuts[] = {
-      "\xC3"sv, "\xE2"sv, "\xE2\x82"sv, "\xF0"sv, "\xF0\x9F"sv,
+      "\xC3"sv,         "\xE2"sv,         "\xE2\x82"sv, "\xF0"sv,     "\xF0\x9F"sv,
       "\xF0\x9F\x98"sv, "\xF4\x8F\xBF"sv, "\xED\x9F"sv, "\xE0\xA0"sv,
   };
   for (const auto cut : cuts) {
@@ -302,8 +321,7 @@ TEST(Utf8, ExhaustiveShortStrings) {
     const std::error_code got = validate_utf8_string(s);
     const std::error_code want = reference_validate(s);
     if (got != want && ++mismatches <= 20) {
-      ADD_FAILURE() << "[" << hex(s) << "] got " << got.message() << ", want "
-                    << want.message();
+      ADD_FAILURE() << "[" << hex(s) << "] got " << got.message() << ", want " << want.message();
     }
     // Also behind a word of ASCII, so the slow path is entered from the fast one.
     const std::string padded = "abcdefgh" + s;

@@ -119,13 +119,13 @@ void add_v31(builder& b) {
             0x10, 0x2D,                               // CONNECT, remaining length 45
             0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', // protocol name "MQIsdp"
             0x03,                                     // protocol version 3
-            0xEC, // flags: user name, password, will retain, will QoS 1, will
-            0x00, 0x1E,                                         // keep alive 30
+            0xEC,       // flags: user name, password, will retain, will QoS 1, will
+            0x00, 0x1E, // keep alive 30
             0x00, 0x09, 'c', 'l', 'i', 'e', 'n', 't', '-', '3', '1', // client id
-            0x00, 0x03, 'w', '/', 't',                          // will topic "w/t"
-            0x00, 0x03, 'b', 'y', 'e',                          // will message "bye"
-            0x00, 0x04, 'u', 's', 'e', 'r',                     // user name "user"
-            0x00, 0x04, 'p', 'a', 's', 's',                     // password "pass"
+            0x00, 0x03, 'w', '/', 't',                               // will topic "w/t"
+            0x00, 0x03, 'b', 'y', 'e',                               // will message "bye"
+            0x00, 0x04, 'u', 's', 'e', 'r',                          // user name "user"
+            0x00, 0x04, 'p', 'a', 's', 's',                          // password "pass"
         });
 
   b.add("v31_connect_will_qos2", v31,
@@ -137,11 +137,11 @@ void add_v31(builder& b) {
             0x10, 0x16,                               // CONNECT, remaining length 22
             0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', // protocol name "MQIsdp"
             0x03,                                     // protocol version 3
-            0x16,                      // flags: will QoS 2, will, clean session
-            0x00, 0x00,                // keep alive 0 (off)
-            0x00, 0x01, 'c',           // client identifier "c"
-            0x00, 0x03, 'a', '/', 'b', // will topic "a/b"
-            0x00, 0x00,                // will message: empty
+            0x16,                                     // flags: will QoS 2, will, clean session
+            0x00, 0x00,                               // keep alive 0 (off)
+            0x00, 0x01, 'c',                          // client identifier "c"
+            0x00, 0x03, 'a', '/', 'b',                // will topic "a/b"
+            0x00, 0x00,                               // will message: empty
         });
 
   b.add("v31_connect_username_only", v31,
@@ -235,16 +235,17 @@ void add_v31(builder& b) {
             0x31, 0x03,      // PUBLISH QoS 0 RETAIN, remaining length 3
             0x00, 0x01, 't', // topic name "t"; empty payload
         });
-  b.add("v31_publish_large", v31,
-        publish{.topic = "big", .payload = pattern(200), .qos = qos::at_least_once,
-                .packet_id = 0x0102},
-        cat(
-            {
-                0x32, 0xCF, 0x01,          // PUBLISH QoS 1, remaining length 207 (0x4F|0x80, 1)
-                0x00, 0x03, 'b', 'i', 'g', // topic name "big"
-                0x01, 0x02,                // packet identifier 0x0102
-            },
-            pattern(200))); // payload: 200 bytes
+  b.add(
+      "v31_publish_large", v31,
+      publish{
+          .topic = "big", .payload = pattern(200), .qos = qos::at_least_once, .packet_id = 0x0102},
+      cat(
+          {
+              0x32, 0xCF, 0x01,          // PUBLISH QoS 1, remaining length 207 (0x4F|0x80, 1)
+              0x00, 0x03, 'b', 'i', 'g', // topic name "big"
+              0x01, 0x02,                // packet identifier 0x0102
+          },
+          pattern(200))); // payload: 200 bytes
 
   // --- QoS acknowledgements: packet identifier only.
   b.add("v31_puback", v31, puback{.packet_id = 1},
@@ -292,8 +293,8 @@ void add_v31(builder& b) {
         });
   b.add("v31_unsubscribe", v31, unsubscribe{.packet_id = 11, .filters = {"a/+", "b/#"}},
         {
-            0xA2, 0x0C,                // UNSUBSCRIBE (QoS 1 in the fixed header), remaining length 12
-            0x00, 0x0B,                // packet identifier 11
+            0xA2, 0x0C, // UNSUBSCRIBE (QoS 1 in the fixed header), remaining length 12
+            0x00, 0x0B, // packet identifier 11
             0x00, 0x03, 'a', '/', '+', // topic filter "a/+"
             0x00, 0x03, 'b', '/', '#', // topic filter "b/#"
         });
@@ -304,8 +305,8 @@ void add_v31(builder& b) {
         });
 
   // --- PINGREQ / PINGRESP / DISCONNECT
-  b.add("v31_pingreq", v31, pingreq{}, {0xC0, 0x00}); // PINGREQ, remaining length 0
-  b.add("v31_pingresp", v31, pingresp{}, {0xD0, 0x00}); // PINGRESP, remaining length 0
+  b.add("v31_pingreq", v31, pingreq{}, {0xC0, 0x00});       // PINGREQ, remaining length 0
+  b.add("v31_pingresp", v31, pingresp{}, {0xD0, 0x00});     // PINGRESP, remaining length 0
   b.add("v31_disconnect", v31, disconnect{}, {0xE0, 0x00}); // DISCONNECT, remaining length 0
 }
 
@@ -333,16 +334,17 @@ void add_v311(builder& b) {
             0x00, 0x3C,                     // keep alive 60
             0x00, 0x0C, 'b', 'r', 'a', 'i', 'd', '-', 'c', 'l', 'i', 'e', 'n', 't', // client id
         });
-  b.add("v311_connect_clean_session_off", v311,
-        connect{.version = v311, .client_id = "persistent", .clean_start = false, .keep_alive = 300},
-        {
-            0x10, 0x16,                     // CONNECT, remaining length 22
-            0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name "MQTT"
-            0x04,                           // protocol level 4
-            0x00,                           // flags: none (clean session off)
-            0x01, 0x2C,                     // keep alive 300
-            0x00, 0x0A, 'p', 'e', 'r', 's', 'i', 's', 't', 'e', 'n', 't', // client id
-        });
+  b.add(
+      "v311_connect_clean_session_off", v311,
+      connect{.version = v311, .client_id = "persistent", .clean_start = false, .keep_alive = 300},
+      {
+          0x10, 0x16,                     // CONNECT, remaining length 22
+          0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name "MQTT"
+          0x04,                           // protocol level 4
+          0x00,                           // flags: none (clean session off)
+          0x01, 0x2C,                     // keep alive 300
+          0x00, 0x0A, 'p', 'e', 'r', 's', 'i', 's', 't', 'e', 'n', 't', // client id
+      });
   b.add("v311_connect_will_qos1_retain", v311,
         connect{.version = v311,
                 .client_id = "c",
@@ -354,9 +356,9 @@ void add_v311(builder& b) {
             0x10, 0x20,                     // CONNECT, remaining length 32
             0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name "MQTT"
             0x04,                           // protocol level 4
-            0x2E,       // flags: will retain, will QoS 1, will flag, clean session
-            0x00, 0x3C, // keep alive 60
-            0x00, 0x01, 'c',                                    // client identifier "c"
+            0x2E,            // flags: will retain, will QoS 1, will flag, clean session
+            0x00, 0x3C,      // keep alive 60
+            0x00, 0x01, 'c', // client identifier "c"
             0x00, 0x08, 's', 't', 'a', 't', 'u', 's', '/', 'c', // will topic "status/c"
             0x00, 0x07, 'o', 'f', 'f', 'l', 'i', 'n', 'e',      // will message "offline"
         });
@@ -389,12 +391,12 @@ void add_v311(builder& b) {
   b.add("v311_connect_username_password", v311,
         connect{.version = v311, .client_id = "c", .username = "alice", .password = str("secret")},
         {
-            0x10, 0x1C,                     // CONNECT, remaining length 28
-            0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name "MQTT"
-            0x04,                           // protocol level 4
-            0xC2,                           // flags: user name, password, clean session
-            0x00, 0x3C,                     // keep alive 60
-            0x00, 0x01, 'c',                // client identifier "c"
+            0x10, 0x1C,                               // CONNECT, remaining length 28
+            0x00, 0x04, 'M', 'Q', 'T', 'T',           // protocol name "MQTT"
+            0x04,                                     // protocol level 4
+            0xC2,                                     // flags: user name, password, clean session
+            0x00, 0x3C,                               // keep alive 60
+            0x00, 0x01, 'c',                          // client identifier "c"
             0x00, 0x05, 'a', 'l', 'i', 'c', 'e',      // user name "alice"
             0x00, 0x06, 's', 'e', 'c', 'r', 'e', 't', // password "secret"
         });
@@ -421,13 +423,13 @@ void add_v311(builder& b) {
                 .username = "u",
                 .password = bytes{}},
         {
-            0x10, 0x1A,                     // CONNECT, remaining length 26
-            0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name "MQTT"
-            0x04,                           // protocol level 4
-            0xF4,       // flags: user name, password, will retain, will QoS 2, will flag
-            0xFF, 0xFF, // keep alive 65535
-            0x00, 0x02, 'i', 'd',   // client identifier "id"
-            0x00, 0x01, 'a',        // will topic "a"
+            0x10, 0x1A,                       // CONNECT, remaining length 26
+            0x00, 0x04, 'M',  'Q',  'T', 'T', // protocol name "MQTT"
+            0x04,                             // protocol level 4
+            0xF4,                  // flags: user name, password, will retain, will QoS 2, will flag
+            0xFF, 0xFF,            // keep alive 65535
+            0x00, 0x02, 'i',  'd', // client identifier "id"
+            0x00, 0x01, 'a',       // will topic "a"
             0x00, 0x02, 0x01, 0x02, // will message 01 02
             0x00, 0x01, 'u',        // user name "u"
             0x00, 0x00,             // password: empty
@@ -460,8 +462,7 @@ void add_v311(builder& b) {
             0x00,       // acknowledge flags: none
             0x02,       // return code 2: identifier rejected
         });
-  b.add("v311_connack_server_unavailable", v311,
-        connack{.reason = reason_code::server_unavailable},
+  b.add("v311_connack_server_unavailable", v311, connack{.reason = reason_code::server_unavailable},
         {
             0x20, 0x02, // CONNACK, remaining length 2
             0x00,       // acknowledge flags: none
@@ -484,9 +485,9 @@ void add_v311(builder& b) {
   // --- PUBLISH (3.1.1 §3.3)
   b.add("v311_publish_qos0", v311, publish{.topic = "sensors/temp", .payload = str("21.5")},
         {
-            0x30, 0x12,                                                        // PUBLISH QoS 0, remaining length 18
+            0x30, 0x12, // PUBLISH QoS 0, remaining length 18
             0x00, 0x0C, 's', 'e', 'n', 's', 'o', 'r', 's', '/', 't', 'e', 'm', 'p', // topic name
-            '2', '1', '.', '5',                                                // payload
+            '2',  '1',  '.', '5',                                                   // payload
         });
   b.add("v311_publish_qos1", v311,
         publish{.topic = "a/b", .payload = str("x"), .qos = qos::at_least_once, .packet_id = 1},
@@ -496,14 +497,15 @@ void add_v311(builder& b) {
             0x00, 0x01,                // packet identifier 1
             'x',                       // payload
         });
-  b.add("v311_publish_qos2", v311,
-        publish{.topic = "a/b", .payload = str("xyz"), .qos = qos::exactly_once, .packet_id = 0xBEEF},
-        {
-            0x34, 0x0A,                // PUBLISH QoS 2, remaining length 10
-            0x00, 0x03, 'a', '/', 'b', // topic name "a/b"
-            0xBE, 0xEF,                // packet identifier 0xBEEF
-            'x', 'y', 'z',             // payload
-        });
+  b.add(
+      "v311_publish_qos2", v311,
+      publish{.topic = "a/b", .payload = str("xyz"), .qos = qos::exactly_once, .packet_id = 0xBEEF},
+      {
+          0x34, 0x0A,                // PUBLISH QoS 2, remaining length 10
+          0x00, 0x03, 'a', '/', 'b', // topic name "a/b"
+          0xBE, 0xEF,                // packet identifier 0xBEEF
+          'x', 'y', 'z',             // payload
+      });
   b.add("v311_publish_retain", v311, publish{.topic = "r", .payload = str("on"), .retain = true},
         {
             0x31, 0x05,      // PUBLISH QoS 0 RETAIN, remaining length 5
@@ -511,7 +513,10 @@ void add_v311(builder& b) {
             'o', 'n',        // payload
         });
   b.add("v311_publish_dup_qos1", v311,
-        publish{.topic = "d", .payload = str("p"), .qos = qos::at_least_once, .dup = true,
+        publish{.topic = "d",
+                .payload = str("p"),
+                .qos = qos::at_least_once,
+                .dup = true,
                 .packet_id = 7},
         {
             0x3A, 0x06,      // PUBLISH DUP QoS 1, remaining length 6
@@ -539,16 +544,17 @@ void add_v311(builder& b) {
                 0x00, 0x01, 't',  // topic name "t"
             },
             pattern(125))); // payload: 125 bytes
-  b.add("v311_publish_large", v311,
-        publish{.topic = "big", .payload = pattern(200), .qos = qos::at_least_once,
-                .packet_id = 0x0102},
-        cat(
-            {
-                0x32, 0xCF, 0x01,          // PUBLISH QoS 1, remaining length 207 (0x4F|0x80, 1)
-                0x00, 0x03, 'b', 'i', 'g', // topic name "big"
-                0x01, 0x02,                // packet identifier 0x0102
-            },
-            pattern(200))); // payload: 200 bytes
+  b.add(
+      "v311_publish_large", v311,
+      publish{
+          .topic = "big", .payload = pattern(200), .qos = qos::at_least_once, .packet_id = 0x0102},
+      cat(
+          {
+              0x32, 0xCF, 0x01,          // PUBLISH QoS 1, remaining length 207 (0x4F|0x80, 1)
+              0x00, 0x03, 'b', 'i', 'g', // topic name "big"
+              0x01, 0x02,                // packet identifier 0x0102
+          },
+          pattern(200))); // payload: 200 bytes
   b.add("v311_publish_remaining_length_16383", v311,
         publish{.topic = "t", .payload = pattern(16'380)},
         cat(
@@ -598,12 +604,13 @@ void add_v311(builder& b) {
         {
             0x82, 0x1B, // SUBSCRIBE (flags 0010), remaining length 27
             0x00, 0x01, // packet identifier 1
-            0x00, 0x0E, 's', 'p', 'o', 'r', 't', '/', 't', 'e', 'n', 'n', 'i', 's', '/', '+', // filter
-            0x02,            // requested QoS 2
-            0x00, 0x01, 'a', // topic filter "a"
-            0x01,            // requested QoS 1
-            0x00, 0x01, '#', // topic filter "#"
-            0x00,            // requested QoS 0
+            0x00, 0x0E, 's', 'p', 'o', 'r', 't', '/',
+            't',  'e',  'n', 'n', 'i', 's', '/', '+', // filter
+            0x02,                                     // requested QoS 2
+            0x00, 0x01, 'a',                          // topic filter "a"
+            0x01,                                     // requested QoS 1
+            0x00, 0x01, '#',                          // topic filter "#"
+            0x00,                                     // requested QoS 0
         });
   b.add("v311_suback_failure", v311,
         suback{.packet_id = 1,
@@ -620,8 +627,9 @@ void add_v311(builder& b) {
         {
             0xA2, 0x15, // UNSUBSCRIBE (flags 0010), remaining length 21
             0x00, 0x02, // packet identifier 2
-            0x00, 0x0E, 's', 'p', 'o', 'r', 't', '/', 't', 'e', 'n', 'n', 'i', 's', '/', '+', // filter
-            0x00, 0x01, '#', // topic filter "#"
+            0x00, 0x0E, 's', 'p', 'o', 'r', 't', '/',
+            't',  'e',  'n', 'n', 'i', 's', '/', '+', // filter
+            0x00, 0x01, '#',                          // topic filter "#"
         });
   b.add("v311_unsuback", v311, unsuback{.packet_id = 2},
         {
@@ -630,8 +638,8 @@ void add_v311(builder& b) {
         });
 
   // --- PINGREQ / PINGRESP / DISCONNECT (3.1.1 §3.12-3.14)
-  b.add("v311_pingreq", v311, pingreq{}, {0xC0, 0x00}); // PINGREQ, remaining length 0
-  b.add("v311_pingresp", v311, pingresp{}, {0xD0, 0x00}); // PINGRESP, remaining length 0
+  b.add("v311_pingreq", v311, pingreq{}, {0xC0, 0x00});       // PINGREQ, remaining length 0
+  b.add("v311_pingresp", v311, pingresp{}, {0xD0, 0x00});     // PINGRESP, remaining length 0
   b.add("v311_disconnect", v311, disconnect{}, {0xE0, 0x00}); // DISCONNECT, remaining length 0
 }
 
@@ -667,61 +675,61 @@ void add_v5_connect(builder& b) {
                              .add(property_id::authentication_method, std::string{"SCRAM-SHA-1"})
                              .add(property_id::authentication_data, bytes{0x01, 0x02, 0x03})},
         {
-            0x10, 0x3E,                     // CONNECT, remaining length 62
-            0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name "MQTT"
-            0x05,                           // protocol version 5
-            0x02,                           // flags: clean start
-            0x00, 0x3C,                     // keep alive 60
-            0x2F,                           // property length 47
-            0x11, 0x00, 0x00, 0x0E, 0x10,   // session expiry interval 3600
-            0x21, 0x00, 0x14,               // receive maximum 20
-            0x27, 0x00, 0x10, 0x00, 0x00,   // maximum packet size 1048576
-            0x22, 0x00, 0x0A,               // topic alias maximum 10
-            0x19, 0x01,                     // request response information 1
-            0x17, 0x00,                     // request problem information 0
-            0x26, 0x00, 0x01, 'k', 0x00, 0x01, 'v', // user property "k" = "v"
-            0x15, 0x00, 0x0B, 'S', 'C', 'R', 'A', 'M', '-', 'S', 'H', 'A', '-', '1', // auth method
-            0x16, 0x00, 0x03, 0x01, 0x02, 0x03, // authentication data 01 02 03
-            0x00, 0x02, 'c', '5',               // client identifier "c5"
+            0x10, 0x3E,                              // CONNECT, remaining length 62
+            0x00, 0x04, 'M',  'Q',  'T',  'T',       // protocol name "MQTT"
+            0x05,                                    // protocol version 5
+            0x02,                                    // flags: clean start
+            0x00, 0x3C,                              // keep alive 60
+            0x2F,                                    // property length 47
+            0x11, 0x00, 0x00, 0x0E, 0x10,            // session expiry interval 3600
+            0x21, 0x00, 0x14,                        // receive maximum 20
+            0x27, 0x00, 0x10, 0x00, 0x00,            // maximum packet size 1048576
+            0x22, 0x00, 0x0A,                        // topic alias maximum 10
+            0x19, 0x01,                              // request response information 1
+            0x17, 0x00,                              // request problem information 0
+            0x26, 0x00, 0x01, 'k',  0x00, 0x01, 'v', // user property "k" = "v"
+            0x15, 0x00, 0x0B, 'S',  'C',  'R',  'A',
+            'M',  '-',  'S',  'H',  'A',  '-',  '1', // auth method
+            0x16, 0x00, 0x03, 0x01, 0x02, 0x03,      // authentication data 01 02 03
+            0x00, 0x02, 'c',  '5',                   // client identifier "c5"
         });
 
   b.add("v5_connect_will_properties", v5,
-        connect{.version = v5,
-                .client_id = "c",
-                .clean_start = false,
-                .will = will_message{.topic = "will/t",
-                                     .payload = str("gone"),
-                                     .qos = qos::at_least_once,
-                                     .retain = true,
-                                     .props = properties{}
-                                                  .add(property_id::will_delay_interval, 30u)
-                                                  .add(property_id::payload_format_indicator, 1u)
-                                                  .add(property_id::message_expiry_interval, 120u)
-                                                  .add(property_id::content_type,
-                                                       std::string{"text/plain"})
-                                                  .add(property_id::response_topic,
-                                                       std::string{"resp"})
-                                                  .add(property_id::correlation_data,
-                                                       bytes{0xDE, 0xAD})
-                                                  .add_user_property("a", "b")}},
+        connect{
+            .version = v5,
+            .client_id = "c",
+            .clean_start = false,
+            .will =
+                will_message{.topic = "will/t",
+                             .payload = str("gone"),
+                             .qos = qos::at_least_once,
+                             .retain = true,
+                             .props = properties{}
+                                          .add(property_id::will_delay_interval, 30u)
+                                          .add(property_id::payload_format_indicator, 1u)
+                                          .add(property_id::message_expiry_interval, 120u)
+                                          .add(property_id::content_type, std::string{"text/plain"})
+                                          .add(property_id::response_topic, std::string{"resp"})
+                                          .add(property_id::correlation_data, bytes{0xDE, 0xAD})
+                                          .add_user_property("a", "b")}},
         {
-            0x10, 0x49,                     // CONNECT, remaining length 73
-            0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name "MQTT"
-            0x05,                           // protocol version 5
-            0x2C,                           // flags: will retain, will QoS 1, will flag
-            0x00, 0x3C,                     // keep alive 60
-            0x00,                           // property length 0
-            0x00, 0x01, 'c',                // client identifier "c"
-            0x2C,                           // will property length 44
-            0x18, 0x00, 0x00, 0x00, 0x1E,   // will delay interval 30
-            0x01, 0x01,                     // payload format indicator 1 (UTF-8)
-            0x02, 0x00, 0x00, 0x00, 0x78,   // message expiry interval 120
-            0x03, 0x00, 0x0A, 't', 'e', 'x', 't', '/', 'p', 'l', 'a', 'i', 'n', // content type
-            0x08, 0x00, 0x04, 'r', 'e', 's', 'p',   // response topic "resp"
-            0x09, 0x00, 0x02, 0xDE, 0xAD,           // correlation data DE AD
-            0x26, 0x00, 0x01, 'a', 0x00, 0x01, 'b', // user property "a" = "b"
-            0x00, 0x06, 'w', 'i', 'l', 'l', '/', 't', // will topic "will/t"
-            0x00, 0x04, 'g', 'o', 'n', 'e',           // will payload "gone"
+            0x10, 0x49,                        // CONNECT, remaining length 73
+            0x00, 0x04, 'M',  'Q',  'T',  'T', // protocol name "MQTT"
+            0x05,                              // protocol version 5
+            0x2C,                              // flags: will retain, will QoS 1, will flag
+            0x00, 0x3C,                        // keep alive 60
+            0x00,                              // property length 0
+            0x00, 0x01, 'c',                   // client identifier "c"
+            0x2C,                              // will property length 44
+            0x18, 0x00, 0x00, 0x00, 0x1E,      // will delay interval 30
+            0x01, 0x01,                        // payload format indicator 1 (UTF-8)
+            0x02, 0x00, 0x00, 0x00, 0x78,      // message expiry interval 120
+            0x03, 0x00, 0x0A, 't',  'e',  'x',  't', '/', 'p', 'l', 'a', 'i', 'n', // content type
+            0x08, 0x00, 0x04, 'r',  'e',  's',  'p',      // response topic "resp"
+            0x09, 0x00, 0x02, 0xDE, 0xAD,                 // correlation data DE AD
+            0x26, 0x00, 0x01, 'a',  0x00, 0x01, 'b',      // user property "a" = "b"
+            0x00, 0x06, 'w',  'i',  'l',  'l',  '/', 't', // will topic "will/t"
+            0x00, 0x04, 'g',  'o',  'n',  'e',            // will payload "gone"
         });
 
   // 5.0 §3.1.2.9: a password without a user name is allowed in MQTT 5.
@@ -745,11 +753,11 @@ void add_v5_connect(builder& b) {
                 .username = "u",
                 .password = bytes{0x00}},
         {
-            0x10, 0x1A,                     // CONNECT, remaining length 26
-            0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name "MQTT"
-            0x05,                           // protocol version 5
-            0xD6,       // flags: user name, password, will QoS 2, will flag, clean start
-            0x00, 0x3C, // keep alive 60
+            0x10, 0x1A,                      // CONNECT, remaining length 26
+            0x00, 0x04, 'M',  'Q', 'T', 'T', // protocol name "MQTT"
+            0x05,                            // protocol version 5
+            0xD6,             // flags: user name, password, will QoS 2, will flag, clean start
+            0x00, 0x3C,       // keep alive 60
             0x00,             // property length 0
             0x00, 0x01, 'x',  // client identifier "x"
             0x00,             // will property length 0
@@ -766,14 +774,14 @@ void add_v5_connect(builder& b) {
                 .keep_alive = 0,
                 .props = properties{}.add(property_id::session_expiry_interval, 0xFFFF'FFFFu)},
         {
-            0x10, 0x16,                     // CONNECT, remaining length 22
-            0x00, 0x04, 'M', 'Q', 'T', 'T', // protocol name "MQTT"
-            0x05,                           // protocol version 5
-            0x00,                           // flags: none (clean start off)
-            0x00, 0x00,                     // keep alive 0
-            0x05,                           // property length 5
-            0x11, 0xFF, 0xFF, 0xFF, 0xFF,   // session expiry interval: never expires
-            0x00, 0x04, 's', 'e', 's', 's', // client identifier "sess"
+            0x10, 0x16,                        // CONNECT, remaining length 22
+            0x00, 0x04, 'M',  'Q',  'T',  'T', // protocol name "MQTT"
+            0x05,                              // protocol version 5
+            0x00,                              // flags: none (clean start off)
+            0x00, 0x00,                        // keep alive 0
+            0x05,                              // property length 5
+            0x11, 0xFF, 0xFF, 0xFF, 0xFF,      // session expiry interval: never expires
+            0x00, 0x04, 's',  'e',  's',  's', // client identifier "sess"
         });
 }
 
@@ -832,23 +840,23 @@ void add_v5_connack(builder& b) {
                              .add(property_id::response_information, std::string{"rsp/"})
                              .add_user_property("x", "y")},
         {
-            0x20, 0x37,                                    // CONNACK, remaining length 55
-            0x00,                                          // acknowledge flags: none
-            0x00,                                          // reason code: success
-            0x34,                                          // property length 52
-            0x12, 0x00, 0x06, 'a', 'u', 't', 'o', '-', '1', // assigned client identifier
-            0x13, 0x00, 0x78,                              // server keep alive 120
-            0x24, 0x01,                                    // maximum QoS 1
-            0x25, 0x00,                                    // retain available 0
-            0x28, 0x01,                                    // wildcard subscription available 1
-            0x29, 0x00,                                    // subscription identifiers available 0
-            0x2A, 0x01,                                    // shared subscription available 1
-            0x21, 0x00, 0x64,                              // receive maximum 100
-            0x22, 0x00, 0x05,                              // topic alias maximum 5
-            0x27, 0x00, 0x01, 0x00, 0x00,                  // maximum packet size 65536
-            0x11, 0x00, 0x00, 0x00, 0x3C,                  // session expiry interval 60
-            0x1A, 0x00, 0x04, 'r', 's', 'p', '/',          // response information "rsp/"
-            0x26, 0x00, 0x01, 'x', 0x00, 0x01, 'y',        // user property "x" = "y"
+            0x20, 0x37,                                        // CONNACK, remaining length 55
+            0x00,                                              // acknowledge flags: none
+            0x00,                                              // reason code: success
+            0x34,                                              // property length 52
+            0x12, 0x00, 0x06, 'a',  'u',  't',  'o', '-', '1', // assigned client identifier
+            0x13, 0x00, 0x78,                                  // server keep alive 120
+            0x24, 0x01,                                        // maximum QoS 1
+            0x25, 0x00,                                        // retain available 0
+            0x28, 0x01,                                        // wildcard subscription available 1
+            0x29, 0x00,                              // subscription identifiers available 0
+            0x2A, 0x01,                              // shared subscription available 1
+            0x21, 0x00, 0x64,                        // receive maximum 100
+            0x22, 0x00, 0x05,                        // topic alias maximum 5
+            0x27, 0x00, 0x01, 0x00, 0x00,            // maximum packet size 65536
+            0x11, 0x00, 0x00, 0x00, 0x3C,            // session expiry interval 60
+            0x1A, 0x00, 0x04, 'r',  's',  'p',  '/', // response information "rsp/"
+            0x26, 0x00, 0x01, 'x',  0x00, 0x01, 'y', // user property "x" = "y"
         });
   b.add("v5_connack_server_moved", v5,
         connack{.reason = reason_code::server_moved,
@@ -872,7 +880,7 @@ void add_v5_connack(builder& b) {
             0x00,       // acknowledge flags: none
             0x00,       // reason code: success
             0x12,       // property length 18
-            0x15, 0x00, 0x0B, 'S', 'C', 'R', 'A', 'M', '-', 'S', 'H', 'A', '-', '1', // auth method
+            0x15, 0x00, 0x0B, 'S',  'C', 'R', 'A', 'M', '-', 'S', 'H', 'A', '-', '1', // auth method
             0x16, 0x00, 0x01, 0xAA, // authentication data AA
         });
 }
@@ -895,18 +903,16 @@ void add_v5_publish(builder& b) {
             0x00,                      // property length 0
             'x',                       // payload
         });
-  b.add("v5_publish_qos2_dup_retain_empty_payload", v5,
-        publish{.topic = "t",
-                .qos = qos::exactly_once,
-                .retain = true,
-                .dup = true,
-                .packet_id = 0xFFFF},
-        {
-            0x3D, 0x06,      // PUBLISH DUP, QoS 2, RETAIN; remaining length 6
-            0x00, 0x01, 't', // topic name "t"
-            0xFF, 0xFF,      // packet identifier 65535
-            0x00,            // property length 0; empty payload
-        });
+  b.add(
+      "v5_publish_qos2_dup_retain_empty_payload", v5,
+      publish{
+          .topic = "t", .qos = qos::exactly_once, .retain = true, .dup = true, .packet_id = 0xFFFF},
+      {
+          0x3D, 0x06,      // PUBLISH DUP, QoS 2, RETAIN; remaining length 6
+          0x00, 0x01, 't', // topic name "t"
+          0xFF, 0xFF,      // packet identifier 65535
+          0x00,            // property length 0; empty payload
+      });
   b.add("v5_publish_properties", v5,
         publish{.topic = "a/b",
                 .payload = str("{}"),
@@ -922,19 +928,19 @@ void add_v5_publish(builder& b) {
                              .add_user_property("u", "2")
                              .add(property_id::content_type, std::string{"json"})},
         {
-            0x32, 0x36,                   // PUBLISH QoS 1, remaining length 54
-            0x00, 0x03, 'a', '/', 'b',    // topic name "a/b"
-            0x00, 0x05,                   // packet identifier 5
-            0x2C,                         // property length 44
-            0x01, 0x01,                   // payload format indicator 1 (UTF-8)
-            0x02, 0x00, 0x00, 0x0E, 0x10, // message expiry interval 3600
-            0x23, 0x00, 0x03,             // topic alias 3
-            0x08, 0x00, 0x03, 'r', '/', '1',            // response topic "r/1"
-            0x09, 0x00, 0x04, 0x01, 0x02, 0x03, 0x04,   // correlation data 01 02 03 04
-            0x26, 0x00, 0x01, 'u', 0x00, 0x01, '1',     // user property "u" = "1"
-            0x26, 0x00, 0x01, 'u', 0x00, 0x01, '2',     // user property "u" = "2"
-            0x03, 0x00, 0x04, 'j', 's', 'o', 'n',       // content type "json"
-            '{', '}',                                   // payload
+            0x32, 0x36,                               // PUBLISH QoS 1, remaining length 54
+            0x00, 0x03, 'a',  '/',  'b',              // topic name "a/b"
+            0x00, 0x05,                               // packet identifier 5
+            0x2C,                                     // property length 44
+            0x01, 0x01,                               // payload format indicator 1 (UTF-8)
+            0x02, 0x00, 0x00, 0x0E, 0x10,             // message expiry interval 3600
+            0x23, 0x00, 0x03,                         // topic alias 3
+            0x08, 0x00, 0x03, 'r',  '/',  '1',        // response topic "r/1"
+            0x09, 0x00, 0x04, 0x01, 0x02, 0x03, 0x04, // correlation data 01 02 03 04
+            0x26, 0x00, 0x01, 'u',  0x00, 0x01, '1',  // user property "u" = "1"
+            0x26, 0x00, 0x01, 'u',  0x00, 0x01, '2',  // user property "u" = "2"
+            0x03, 0x00, 0x04, 'j',  's',  'o',  'n',  // content type "json"
+            '{',  '}',                                // payload
         });
   // 5.0 §3.3.2.3.4: a zero-length topic name with a Topic Alias.
   b.add("v5_publish_topic_alias_empty_topic", v5,
@@ -981,11 +987,11 @@ void add_v5_publish(builder& b) {
           publish{.topic = "t", .props = properties{}.add_user_property("k", long_value)},
           cat(
               {
-                  0x30, 0xA1, 0x01,             // PUBLISH QoS 0, remaining length 161 (0x21|0x80, 1)
-                  0x00, 0x01, 't',              // topic name "t"
-                  0x9C, 0x01,                   // property length 156 (0x1C|0x80, 1)
-                  0x26, 0x00, 0x01, 'k',        // user property, key "k"
-                  0x00, 0x96,                   // value length 150
+                  0x30, 0xA1, 0x01,      // PUBLISH QoS 0, remaining length 161 (0x21|0x80, 1)
+                  0x00, 0x01, 't',       // topic name "t"
+                  0x9C, 0x01,            // property length 156 (0x1C|0x80, 1)
+                  0x26, 0x00, 0x01, 'k', // user property, key "k"
+                  0x00, 0x96,            // value length 150
               },
               str(long_value))); // value: 150 x 'v'; empty payload
   }
@@ -1016,21 +1022,21 @@ void add_v5_acks(builder& b) {
                             .add(property_id::reason_string, std::string{"denied"})
                             .add_user_property("a", "b")},
         {
-            0x40, 0x14, // PUBACK, remaining length 20
-            0x00, 0x01, // packet identifier 1
-            0x87,       // reason code: not authorized
-            0x10,       // property length 16
-            0x1F, 0x00, 0x06, 'd', 'e', 'n', 'i', 'e', 'd', // reason string "denied"
-            0x26, 0x00, 0x01, 'a', 0x00, 0x01, 'b',         // user property "a" = "b"
+            0x40, 0x14,                                       // PUBACK, remaining length 20
+            0x00, 0x01,                                       // packet identifier 1
+            0x87,                                             // reason code: not authorized
+            0x10,                                             // property length 16
+            0x1F, 0x00, 0x06, 'd', 'e',  'n',  'i', 'e', 'd', // reason string "denied"
+            0x26, 0x00, 0x01, 'a', 0x00, 0x01, 'b',           // user property "a" = "b"
         });
   b.add("v5_puback_success_properties", v5,
         puback{.packet_id = 1,
                .props = properties{}.add(property_id::reason_string, std::string{"ok"})},
         {
-            0x40, 0x09, // PUBACK, remaining length 9
-            0x00, 0x01, // packet identifier 1
-            0x00,       // reason code: success (kept: properties follow)
-            0x05,       // property length 5
+            0x40, 0x09,                 // PUBACK, remaining length 9
+            0x00, 0x01,                 // packet identifier 1
+            0x00,                       // reason code: success (kept: properties follow)
+            0x05,                       // property length 5
             0x1F, 0x00, 0x02, 'o', 'k', // reason string "ok"
         });
 
@@ -1052,10 +1058,10 @@ void add_v5_acks(builder& b) {
                .reason = reason_code::quota_exceeded,
                .props = properties{}.add(property_id::reason_string, std::string{"quota"})},
         {
-            0x50, 0x0C, // PUBREC, remaining length 12
-            0x00, 0x02, // packet identifier 2
-            0x97,       // reason code: quota exceeded
-            0x08,       // property length 8
+            0x50, 0x0C,                                // PUBREC, remaining length 12
+            0x00, 0x02,                                // packet identifier 2
+            0x97,                                      // reason code: quota exceeded
+            0x08,                                      // property length 8
             0x1F, 0x00, 0x05, 'q', 'u', 'o', 't', 'a', // reason string "quota"
         });
 
@@ -1077,10 +1083,10 @@ void add_v5_acks(builder& b) {
                .reason = reason_code::packet_identifier_not_found,
                .props = properties{}.add_user_property("k", "v")},
         {
-            0x62, 0x0B, // PUBREL (flags 0010), remaining length 11
-            0x00, 0x03, // packet identifier 3
-            0x92,       // reason code: packet identifier not found
-            0x07,       // property length 7
+            0x62, 0x0B,                             // PUBREL (flags 0010), remaining length 11
+            0x00, 0x03,                             // packet identifier 3
+            0x92,                                   // reason code: packet identifier not found
+            0x07,                                   // property length 7
             0x26, 0x00, 0x01, 'k', 0x00, 0x01, 'v', // user property "k" = "v"
         });
 
@@ -1102,10 +1108,10 @@ void add_v5_acks(builder& b) {
                 .reason = reason_code::packet_identifier_not_found,
                 .props = properties{}.add(property_id::reason_string, std::string{"gone"})},
         {
-            0x70, 0x0B, // PUBCOMP, remaining length 11
-            0x00, 0x03, // packet identifier 3
-            0x92,       // reason code: packet identifier not found
-            0x07,       // property length 7
+            0x70, 0x0B,                           // PUBCOMP, remaining length 11
+            0x00, 0x03,                           // packet identifier 3
+            0x92,                                 // reason code: packet identifier not found
+            0x07,                                 // property length 7
             0x1F, 0x00, 0x04, 'g', 'o', 'n', 'e', // reason string "gone"
         });
 }
@@ -1114,36 +1120,35 @@ void add_v5_subscriptions(builder& b) {
   // --- SUBSCRIBE (5.0 §3.8): options byte = QoS | No Local 0x04 | Retain As
   // Published 0x08 | Retain Handling << 4.
   b.add("v5_subscribe_options", v5,
-        subscribe{.packet_id = 0x10,
-                  .subscriptions =
-                      {
-                          {.filter = "a/+",
-                           .options = {.max_qos = qos::at_least_once, .no_local = true}},
-                          {.filter = "b/#",
-                           .options = {.max_qos = qos::exactly_once,
-                                       .retain_as_published = true,
-                                       .retain_handling = retain_handling::send_if_new_subscription}},
-                          {.filter = "c",
-                           .options = {.retain_handling = retain_handling::do_not_send}},
-                          {.filter = "$share/g/d", .options = {.max_qos = qos::at_least_once}},
-                      },
-                  .props = properties{}
-                               .add(property_id::subscription_identifier, 300u)
-                               .add_user_property("s", "1")},
+        subscribe{
+            .packet_id = 0x10,
+            .subscriptions =
+                {
+                    {.filter = "a/+", .options = {.max_qos = qos::at_least_once, .no_local = true}},
+                    {.filter = "b/#",
+                     .options = {.max_qos = qos::exactly_once,
+                                 .retain_as_published = true,
+                                 .retain_handling = retain_handling::send_if_new_subscription}},
+                    {.filter = "c", .options = {.retain_handling = retain_handling::do_not_send}},
+                    {.filter = "$share/g/d", .options = {.max_qos = qos::at_least_once}},
+                },
+            .props = properties{}
+                         .add(property_id::subscription_identifier, 300u)
+                         .add_user_property("s", "1")},
         {
             0x82, 0x2A,                             // SUBSCRIBE (flags 0010), remaining length 42
             0x00, 0x10,                             // packet identifier 16
             0x0A,                                   // property length 10
             0x0B, 0xAC, 0x02,                       // subscription identifier 300 (0x2C|0x80, 2)
             0x26, 0x00, 0x01, 's', 0x00, 0x01, '1', // user property "s" = "1"
-            0x00, 0x03, 'a', '/', '+',              // topic filter "a/+"
+            0x00, 0x03, 'a',  '/', '+',             // topic filter "a/+"
             0x05,                                   // options: QoS 1, no local
-            0x00, 0x03, 'b', '/', '#',              // topic filter "b/#"
-            0x1A, // options: QoS 2, retain as published, retain handling 1
+            0x00, 0x03, 'b',  '/', '#',             // topic filter "b/#"
+            0x1A,            // options: QoS 2, retain as published, retain handling 1
             0x00, 0x01, 'c', // topic filter "c"
             0x20,            // options: QoS 0, retain handling 2
-            0x00, 0x0A, '$', 's', 'h', 'a', 'r', 'e', '/', 'g', '/', 'd', // "$share/g/d"
-            0x01,                                                         // options: QoS 1
+            0x00, 0x0A, '$',  's', 'h',  'a',  'r', 'e', '/', 'g', '/', 'd', // "$share/g/d"
+            0x01,                                                            // options: QoS 1
         });
   b.add("v5_subscribe_minimal", v5, subscribe{.packet_id = 1, .subscriptions = {{.filter = "t"}}},
         {
@@ -1157,14 +1162,10 @@ void add_v5_subscriptions(builder& b) {
   // --- SUBACK (5.0 §3.9)
   b.add("v5_suback_all_reasons", v5,
         suback{.packet_id = 0x10,
-               .reasons = {reason_code::granted_qos_0,
-                           reason_code::granted_qos_1,
-                           reason_code::granted_qos_2,
-                           reason_code::unspecified_error,
-                           reason_code::implementation_specific_error,
-                           reason_code::not_authorized,
-                           reason_code::topic_filter_invalid,
-                           reason_code::packet_identifier_in_use,
+               .reasons = {reason_code::granted_qos_0, reason_code::granted_qos_1,
+                           reason_code::granted_qos_2, reason_code::unspecified_error,
+                           reason_code::implementation_specific_error, reason_code::not_authorized,
+                           reason_code::topic_filter_invalid, reason_code::packet_identifier_in_use,
                            reason_code::quota_exceeded,
                            reason_code::shared_subscriptions_not_supported,
                            reason_code::subscription_identifiers_not_supported,
@@ -1187,12 +1188,12 @@ void add_v5_subscriptions(builder& b) {
                             .add(property_id::reason_string, std::string{"partial"})
                             .add_user_property("a", "b")},
         {
-            0x90, 0x16, // SUBACK, remaining length 22
-            0x00, 0x01, // packet identifier 1
-            0x11,       // property length 17
-            0x1F, 0x00, 0x07, 'p', 'a', 'r', 't', 'i', 'a', 'l', // reason string "partial"
-            0x26, 0x00, 0x01, 'a', 0x00, 0x01, 'b',              // user property "a" = "b"
-            0x01,                                                // granted QoS 1
+            0x90, 0x16,                                            // SUBACK, remaining length 22
+            0x00, 0x01,                                            // packet identifier 1
+            0x11,                                                  // property length 17
+            0x1F, 0x00, 0x07, 'p', 'a',  'r',  't', 'i', 'a', 'l', // reason string "partial"
+            0x26, 0x00, 0x01, 'a', 0x00, 0x01, 'b',                // user property "a" = "b"
+            0x01,                                                  // granted QoS 1
             0xA2, // wildcard subscriptions not supported
         });
 
@@ -1206,8 +1207,8 @@ void add_v5_subscriptions(builder& b) {
             0x00, 0x20,                             // packet identifier 32
             0x07,                                   // property length 7
             0x26, 0x00, 0x01, 'k', 0x00, 0x01, 'v', // user property "k" = "v"
-            0x00, 0x03, 'a', '/', '+',              // topic filter "a/+"
-            0x00, 0x0A, '$', 's', 'h', 'a', 'r', 'e', '/', 'g', '/', 'd', // "$share/g/d"
+            0x00, 0x03, 'a',  '/', '+',             // topic filter "a/+"
+            0x00, 0x0A, '$',  's', 'h',  'a',  'r', 'e', '/', 'g', '/', 'd', // "$share/g/d"
         });
   b.add("v5_unsubscribe_minimal", v5, unsubscribe{.packet_id = 1, .filters = {"t"}},
         {
@@ -1247,7 +1248,7 @@ void add_v5_subscriptions(builder& b) {
 }
 
 void add_v5_session(builder& b) {
-  b.add("v5_pingreq", v5, pingreq{}, {0xC0, 0x00}); // PINGREQ, remaining length 0
+  b.add("v5_pingreq", v5, pingreq{}, {0xC0, 0x00});   // PINGREQ, remaining length 0
   b.add("v5_pingresp", v5, pingresp{}, {0xD0, 0x00}); // PINGRESP, remaining length 0
 
   // --- DISCONNECT (5.0 §3.14.2.1: remaining length 0 means normal disconnection,
@@ -1264,28 +1265,28 @@ void add_v5_session(builder& b) {
                                 .add(property_id::session_expiry_interval, 0u)
                                 .add(property_id::reason_string, std::string{"bye"})},
         {
-            0xE0, 0x0D,                   // DISCONNECT, remaining length 13
-            0x00,                         // reason code: normal disconnection
-            0x0B,                         // property length 11
-            0x11, 0x00, 0x00, 0x00, 0x00, // session expiry interval 0
+            0xE0, 0x0D,                      // DISCONNECT, remaining length 13
+            0x00,                            // reason code: normal disconnection
+            0x0B,                            // property length 11
+            0x11, 0x00, 0x00, 0x00, 0x00,    // session expiry interval 0
             0x1F, 0x00, 0x03, 'b', 'y', 'e', // reason string "bye"
         });
   b.add("v5_disconnect_server_moved", v5,
         disconnect{.reason = reason_code::server_moved,
                    .props = properties{}.add(property_id::server_reference, std::string{"b:1883"})},
         {
-            0xE0, 0x0B, // DISCONNECT, remaining length 11
-            0x9D,       // reason code: server moved
-            0x09,       // property length 9
+            0xE0, 0x0B,                                     // DISCONNECT, remaining length 11
+            0x9D,                                           // reason code: server moved
+            0x09,                                           // property length 9
             0x1C, 0x00, 0x06, 'b', ':', '1', '8', '8', '3', // server reference "b:1883"
         });
   b.add("v5_disconnect_user_property", v5,
         disconnect{.reason = reason_code::session_taken_over,
                    .props = properties{}.add_user_property("k", "v")},
         {
-            0xE0, 0x09, // DISCONNECT, remaining length 9
-            0x8E,       // reason code: session taken over
-            0x07,       // property length 7
+            0xE0, 0x09,                             // DISCONNECT, remaining length 9
+            0x8E,                                   // reason code: session taken over
+            0x07,                                   // property length 7
             0x26, 0x00, 0x01, 'k', 0x00, 0x01, 'v', // user property "k" = "v"
         });
 
@@ -1300,7 +1301,8 @@ void add_v5_session(builder& b) {
             0xF0, 0x17, // AUTH, remaining length 23
             0x18,       // reason code: continue authentication
             0x15,       // property length 21
-            0x15, 0x00, 0x0B, 'S', 'C', 'R', 'A', 'M', '-', 'S', 'H', 'A', '-', '1', // auth method
+            0x15, 0x00, 0x0B, 'S',  'C',  'R',  'A',
+            'M',  '-',  'S',  'H',  'A',  '-',  '1',  // auth method
             0x16, 0x00, 0x04, 0x01, 0x02, 0x03, 0x04, // authentication data 01 02 03 04
         });
   b.add("v5_auth_reauthenticate", v5,

@@ -1,14 +1,12 @@
 // The encoder and the decoder against the hand-written wire vectors: every
 // vector encodes to exactly its bytes, by every encoding entry point, and its
 // bytes decode to exactly its value.
-#include <braid/protocol/encoder.hpp>
-
-#include "vectors.hpp"
-
 #include <braid/protocol/decoder.hpp>
+#include <braid/protocol/encoder.hpp>
 #include <braid/protocol/error.hpp>
 #include <braid/protocol/output_buffer.hpp>
 
+#include "vectors.hpp"
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -221,8 +219,7 @@ TEST(vector_set, every_packet_type_in_every_version) {
           << to_string(version);
     }
     EXPECT_FALSE(version != protocol_version::v5 && seen[version].contains(packet_type::auth));
-    RecordProperty("vectors_" + std::string{to_string(version)},
-                   static_cast<int>(count[version]));
+    RecordProperty("vectors_" + std::string{to_string(version)}, static_cast<int>(count[version]));
   }
   EXPECT_GE(valid_vectors().size(), 60u);
 }

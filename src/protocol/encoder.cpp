@@ -78,6 +78,20 @@ std::error_code encoded_size(const packet& p, protocol_version version, std::siz
       p);
 }
 
+std::error_code encoded_size(const publish_view& p, protocol_version version, std::size_t& size) {
+  if (auto ec = detail::check(p, version)) {
+    return ec;
+  }
+  wire::size_counter counter;
+  detail::write_publish_header_body(counter, p, version);
+  const auto body_size = counter.size() + p.payload.size();
+  if (body_size > max_remaining_length) {
+    return errc::packet_too_large;
+  }
+  size = total_size(body_size);
+  return {};
+}
+
 std::error_code encode(const packet& p, protocol_version version, std::span<std::uint8_t> dst,
                        std::size_t& written) {
   return std::visit(

@@ -25,6 +25,9 @@ inline constexpr std::size_t max_remaining_length = 268'435'455;
 /// Size on the wire of `p` in `version`, fixed header included.
 std::error_code encoded_size(const packet& p, protocol_version version, std::size_t& size);
 
+/// Validates a PUBLISH and gives its size on the wire (payload included).
+std::error_code encoded_size(const publish_view& p, protocol_version version, std::size_t& size);
+
 /// Writes `p` at the start of `dst` and sets `written`; errc::buffer_too_small
 /// when `dst` is shorter than encoded_size.
 std::error_code encode(const packet& p, protocol_version version, std::span<std::uint8_t> dst,

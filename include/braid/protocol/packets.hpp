@@ -29,30 +29,30 @@ namespace braid::protocol {
 
 /// The will message of a CONNECT.
 struct will_message {
-  std::string topic;
-  bytes payload;
+  std::string topic{};
+  bytes payload{};
   enum qos qos = qos::at_most_once;
   bool retain = false;
-  properties props; ///< will properties (MQTT 5)
+  properties props{}; ///< will properties (MQTT 5)
   bool operator==(const will_message&) const = default;
 };
 
 struct connect {
   protocol_version version = protocol_version::v3_1_1;
-  std::string client_id;
+  std::string client_id{};
   bool clean_start = true; ///< "clean session" before MQTT 5
   std::uint16_t keep_alive = 60;
-  std::optional<will_message> will;
-  std::optional<std::string> username;
-  std::optional<bytes> password;
-  properties props;
+  std::optional<will_message> will{};
+  std::optional<std::string> username{};
+  std::optional<bytes> password{};
+  properties props{};
   bool operator==(const connect&) const = default;
 };
 
 struct connack {
   bool session_present = false;
   reason_code reason = reason_code::success;
-  properties props;
+  properties props{};
   bool operator==(const connack&) const = default;
 };
 
@@ -69,13 +69,13 @@ struct publish_view {
 };
 
 struct publish {
-  std::string topic; ///< may be empty in MQTT 5 when a Topic Alias is set
-  bytes payload;
+  std::string topic{}; ///< may be empty in MQTT 5 when a Topic Alias is set
+  bytes payload{};
   enum qos qos = qos::at_most_once;
   bool retain = false;
   bool dup = false;
   std::uint16_t packet_id = 0; ///< required (non-zero) for QoS 1 and 2
-  properties props;
+  properties props{};
 
   publish_view view() const noexcept {
     return {topic, payload, qos, retain, dup, packet_id, &props};
@@ -89,7 +89,7 @@ struct basic_publish_response {
   static constexpr packet_type type = Type;
   std::uint16_t packet_id = 0;
   reason_code reason = reason_code::success; ///< MQTT 5 only
-  properties props;                          ///< MQTT 5 only
+  properties props{};                          ///< MQTT 5 only
   bool operator==(const basic_publish_response&) const = default;
 };
 using puback = basic_publish_response<packet_type::puback>;
@@ -113,36 +113,36 @@ struct subscription_options {
 };
 
 struct subscription {
-  std::string filter;
+  std::string filter{};
   subscription_options options;
   bool operator==(const subscription&) const = default;
 };
 
 struct subscribe {
   std::uint16_t packet_id = 0;
-  std::vector<subscription> subscriptions;
-  properties props;
+  std::vector<subscription> subscriptions{};
+  properties props{};
   bool operator==(const subscribe&) const = default;
 };
 
 struct suback {
   std::uint16_t packet_id = 0;
-  std::vector<reason_code> reasons; ///< one per filter, in order
-  properties props;
+  std::vector<reason_code> reasons{}; ///< one per filter, in order
+  properties props{};
   bool operator==(const suback&) const = default;
 };
 
 struct unsubscribe {
   std::uint16_t packet_id = 0;
-  std::vector<std::string> filters;
-  properties props;
+  std::vector<std::string> filters{};
+  properties props{};
   bool operator==(const unsubscribe&) const = default;
 };
 
 struct unsuback {
   std::uint16_t packet_id = 0;
-  std::vector<reason_code> reasons; ///< one per filter in MQTT 5; empty before
-  properties props;
+  std::vector<reason_code> reasons{}; ///< one per filter in MQTT 5; empty before
+  properties props{};
   bool operator==(const unsuback&) const = default;
 };
 
@@ -155,14 +155,14 @@ struct pingresp {
 
 struct disconnect {
   reason_code reason = reason_code::normal_disconnection; ///< MQTT 5 only
-  properties props;                                       ///< MQTT 5 only
+  properties props{};                                       ///< MQTT 5 only
   bool operator==(const disconnect&) const = default;
 };
 
 /// MQTT 5 only.
 struct auth {
   reason_code reason = reason_code::success;
-  properties props;
+  properties props{};
   bool operator==(const auth&) const = default;
 };
 

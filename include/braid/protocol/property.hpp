@@ -79,15 +79,15 @@ bool may_repeat(property_id id, packet_type type) noexcept;
 std::string_view to_string(property_id id) noexcept;
 
 struct user_property {
-  std::string key;
-  std::string value;
+  std::string key{};
+  std::string value{};
   bool operator==(const user_property&) const = default;
 };
 
 /// One property: integers of every width are held as uint32_t.
 struct property {
   property_id id{};
-  std::variant<std::uint32_t, std::string, bytes, user_property> value;
+  std::variant<std::uint32_t, std::string, bytes, user_property> value{};
   bool operator==(const property&) const = default;
 };
 
@@ -127,7 +127,7 @@ public:
   bool operator==(const properties&) const = default;
 
 private:
-  std::vector<property> items_;
+  std::vector<property> items_{};
 };
 
 } // namespace braid::protocol

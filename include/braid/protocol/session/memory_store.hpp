@@ -1,0 +1,49 @@
+#pragma once
+// The default session store: everything in RAM, as twisted-mqtt kept it. It
+// survives reconnects, not a restart of the process.
+
+#include <braid/protocol/session/store.hpp>
+
+#include <bitset>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace braid::protocol {
+
+class memory_store final : public session_store {
+public:
+  void add(stored_publish record) override;
+  stored_publish* find(std::uint64_t sequence) override;
+  void update(const stored_publish&) override {}
+  void remove(std::uint64_t sequence) override;
+  std::vector<std::uint64_t> sequences() const override;
+
+  void add_incoming(std::uint16_t packet_id) override;
+  bool contains_incoming(std::uint16_t packet_id) const override;
+  bool remove_incoming(std::uint16_t packet_id) override;
+  std::size_t incoming_count() const override { return incoming_count_; }
+  void clear_incoming() override;
+
+  void add_subscription(const subscription& s) override;
+  void remove_subscription(std::string_view filter) override;
+  std::vector<subscription> subscriptions() const override { return subscriptions_; }
+
+  void clear(bool keep_subscriptions) override;
+
+  std::size_t size() const noexcept { return live_; }
+
+private:
+  // Records by sequence: slot i holds sequence first_ + i. Acknowledgements
+  // come mostly in order, so the front empties and slots are reused.
+  std::deque<std::optional<stored_publish>> records_;
+  std::uint64_t first_ = 0;
+  std::size_t live_ = 0;
+  std::bitset<65536> incoming_;
+  std::size_t incoming_count_ = 0;
+  std::vector<subscription> subscriptions_;
+};
+
+} // namespace braid::protocol

@@ -1,0 +1,278 @@
+#pragma once
+// The client session state machine, sans-I/O: everything an MQTT client must
+// remember and decide — CONNECT/CONNACK, QoS 0/1/2 flows both ways, packet
+// ids, the in-flight window and queue, keep alive, resending after a
+// reconnect, MQTT 5 flow control, topic aliases, enhanced authentication —
+// with no sockets, threads, clocks or randomness. Time comes in as `now_ms`
+// (milliseconds on any monotonic scale), bytes as spans, timers as
+// timer_fired; what to do comes out as actions() and output bytes.
+//
+// Running a session:
+//   1. connection_opened(now) when the transport is up: CONNECT is written.
+//   2. bytes_received(data, now) for every chunk read.
+//   3. timer_fired(t, now) when an armed timer expires.
+//   4. connection_closed(ec, now) when the transport is gone, however it went.
+// After each call: carry out actions() in order, then clear_actions(); write
+// the output (swap_output) after store().flush() when a durable store is used,
+// so that a record is durable before the packet that depends on it is sent.
+//
+// Requests (publish, subscribe, ...) may be made in any state: while there is
+// no connection they wait (bounded) and go out after the next CONNACK.
+
+#include <braid/protocol/decoder.hpp>
+#include <braid/protocol/output_buffer.hpp>
+#include <braid/protocol/packets.hpp>
+#include <braid/protocol/session/actions.hpp>
+#include <braid/protocol/session/errors.hpp>
+#include <braid/protocol/session/packet_id_pool.hpp>
+#include <braid/protocol/session/store.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace braid::protocol {
+
+/// MQTT 5 enhanced authentication (AUTH exchange), supplied by the user.
+class authenticator {
+public:
+  virtual ~authenticator() = default;
+  /// The Authentication Method sent in CONNECT and AUTH.
+  virtual std::string method() const = 0;
+  /// Authentication Data for CONNECT, or for AUTH when re-authenticating.
+  virtual bytes initial_data() = 0;
+  /// Answers a challenge (AUTH "continue authentication"); an error fails the
+  /// connection with it.
+  virtual std::error_code respond(const bytes& challenge, bytes& response) = 0;
+  /// The exchange succeeded (CONNACK or AUTH success), with the server's final data.
+  virtual void succeeded(const bytes& /*final_data*/) {}
+};
+
+/// What happens to in-flight QoS 1/2 messages when the broker has lost the session.
+enum class session_lost_policy : std::uint8_t {
+  republish, ///< send them again as new messages (the default); reported in `connected`
+  fail,      ///< complete them with session_errc::session_lost
+};
+
+struct session_config {
+  /// Client id, version, clean start, keep alive, will, credentials and MQTT 5
+  /// properties of every CONNECT. An MQTT 5 Assigned Client Identifier
+  /// replaces an empty client id for the connections that follow.
+  connect connect_packet;
+  /// When a 3.1.1 CONNECT is refused with "unsupported protocol version",
+  /// offer 3.1 on the next connection.
+  bool fallback_to_3_1 = false;
+  /// Most unacknowledged QoS 1/2 publishes at once (the seed's window size); in
+  /// MQTT 5 also at most the broker's Receive Maximum. 1 keeps strict order.
+  std::uint16_t window = 32;
+  /// Most QoS 1/2 publishes accepted and waiting for the window (beyond it,
+  /// publish fails with session_errc::queue_full).
+  std::size_t queue_limit = 100'000;
+  /// Most QoS 0 publishes and subscribe/unsubscribe requests held while there
+  /// is no connection.
+  std::size_t offline_limit = 10'000;
+  session_lost_policy on_session_lost = session_lost_policy::republish;
+  /// Subscribe again to every remembered subscription when the broker has lost the session.
+  bool resubscribe = true;
+  /// How long to wait for PINGRESP (0: the keep alive interval).
+  std::uint64_t ping_timeout_ms = 0;
+  /// How long to wait for CONNACK (0: no limit here).
+  std::uint64_t connack_timeout_ms = 0;
+  /// Largest packet accepted from the broker. In MQTT 5 it is announced as
+  /// Maximum Packet Size when connect_packet does not set one.
+  std::size_t max_incoming_packet_size = 268'435'460;
+  /// MQTT 5: give repeated topics an alias, within the broker's Topic Alias Maximum.
+  bool auto_topic_alias = true;
+  /// MQTT 5 enhanced authentication; not owned, must outlive the session.
+  authenticator* auth = nullptr;
+};
+
+/// Where a session stands.
+enum class session_state : std::uint8_t {
+  disconnected,  ///< no connection
+  connecting,    ///< CONNECT sent, waiting for CONNACK
+  connected,     ///< CONNACK accepted
+  closing,       ///< close_connection asked for; waiting for connection_closed
+};
+
+/// What the broker granted in CONNACK (MQTT 5; MQTT 3 gets the defaults).
+struct broker_limits {
+  std::uint16_t receive_maximum = 65535;
+  qos maximum_qos = qos::exactly_once;
+  bool retain_available = true;
+  std::size_t maximum_packet_size = 268'435'460;
+  std::uint16_t topic_alias_maximum = 0;
+  bool wildcard_subscription_available = true;
+  bool subscription_identifier_available = true;
+  bool shared_subscription_available = true;
+  std::uint16_t keep_alive = 0; ///< seconds: ours, or the Server Keep Alive
+};
+
+class session {
+public:
+  /// `store` holds the session state and must outlive the session; records
+  /// already in it (a durable store) are resumed: queued ones are sent and
+  /// in-flight ones resent after the next CONNACK.
+  session(session_config config, session_store& store);
+  ~session();
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
+
+  // --- connection events -------------------------------------------------
+  /// The transport is up: writes CONNECT.
+  void connection_opened(std::uint64_t now_ms);
+  /// Bytes read from the transport, any chunking.
+  void bytes_received(byte_view data, std::uint64_t now_ms);
+  /// An armed timer expired.
+  void timer_fired(timer_id timer, std::uint64_t now_ms);
+  /// The transport is closed (by either side, for `reason`). Requests in
+  /// flight that cannot survive (ping, disconnect) fail with connection_lost;
+  /// publishes stay in the store and subscribe/unsubscribe go out again after
+  /// the next CONNACK.
+  void connection_closed(std::error_code reason, std::uint64_t now_ms);
+
+  // --- requests ----------------------------------------------------------
+  // Each returns the request id that the completion will carry, or an error
+  // (nothing is sent then). Misuse errors come from the protocol category
+  // (packet validation) or session_errc.
+
+  /// QoS 0 completes once written to the output; QoS 1 on PUBACK; QoS 2 on
+  /// PUBCOMP (or an error reason code in PUBACK/PUBREC).
+  std::error_code publish(struct publish message, request_id& id, std::uint64_t now_ms);
+  /// Completes on SUBACK with a reason code per subscription.
+  std::error_code subscribe(std::vector<subscription> subscriptions, properties props,
+                            request_id& id, std::uint64_t now_ms);
+  /// Completes on UNSUBACK.
+  std::error_code unsubscribe(std::vector<std::string> filters, properties props, request_id& id,
+                              std::uint64_t now_ms);
+  /// Sends PINGREQ; completes on PINGRESP. Needs a connection.
+  std::error_code ping(request_id& id, std::uint64_t now_ms);
+  /// Sends DISCONNECT (MQTT 5: with `reason` and `props`, e.g. Session Expiry
+  /// Interval) and asks for the connection to close. Completes at once.
+  std::error_code disconnect(reason_code reason, properties props, request_id& id,
+                             std::uint64_t now_ms);
+  /// MQTT 5: starts a re-authentication with the configured authenticator;
+  /// completes when the broker answers AUTH success.
+  std::error_code reauthenticate(request_id& id, std::uint64_t now_ms);
+  /// Cancels a publish that is still queued (not yet sent): it completes with
+  /// session_errc::cancelled. Returns false when the request cannot be cancelled.
+  bool cancel(request_id id);
+
+  // --- outputs -----------------------------------------------------------
+  const std::vector<action>& actions() const noexcept { return actions_; }
+  void clear_actions() noexcept { actions_.clear(); }
+  /// Bytes to write, coalesced: every packet produced since the last swap.
+  bool has_output() const noexcept { return !output_.empty(); }
+  const output_buffer& output() const noexcept { return output_; }
+  /// Hands the pending output to the caller in exchange for an empty buffer
+  /// (which keeps its storage for reuse).
+  void swap_output(output_buffer& empty) noexcept;
+
+  // --- state -------------------------------------------------------------
+  session_state state() const noexcept { return state_; }
+  protocol_version version() const noexcept { return config_.connect_packet.version; }
+  const broker_limits& limits() const noexcept { return limits_; }
+  /// Unacknowledged QoS 1/2 publishes (sent, waiting for the broker).
+  std::size_t in_flight() const noexcept { return in_flight_; }
+  /// QoS 1/2 publishes waiting for the window.
+  std::size_t queued() const noexcept { return queue_.size(); }
+  /// The window in force: the configured one, within the broker's Receive Maximum.
+  std::uint16_t window() const noexcept;
+  void set_window(std::uint16_t window);
+  const session_config& config() const noexcept { return config_; }
+  session_store& store() noexcept { return store_; }
+  const packet_id_pool& packet_ids() const noexcept { return ids_; }
+
+private:
+  // A subscribe, unsubscribe or ping waiting for a connection or an answer.
+  struct pending_request {
+    request_id id = 0; ///< 0 for the session's own resubscription (no completion)
+    request_kind kind = request_kind::ping;
+    std::uint16_t packet_id = 0; ///< 0 while not sent on this connection
+    bool sent = false;
+    packet message; ///< the SUBSCRIBE or UNSUBSCRIBE to send
+  };
+  struct alias_table;
+
+  // connection (session.cpp)
+  void write_connect();
+  void reset_connection_state();
+  void on_connack(connack& p, std::uint64_t now_ms);
+  void apply_connack_properties(const properties& props);
+  void resume_session(connected& event);
+  void lose_session(connected& event);
+  std::vector<std::pair<std::uint16_t, std::uint64_t>> sorted_in_flight() const;
+  void fail_connection(std::error_code ec, reason_code rc);
+  void request_close(std::error_code ec);
+  void complete(request_id id, request_kind kind, std::error_code ec);
+  void note_sent(std::uint64_t now_ms);
+  void arm(timer_id t, std::uint64_t delay_ms);
+  void disarm(timer_id t);
+  std::uint64_t keep_alive_ms() const noexcept;
+  void on_keep_alive(std::uint64_t now_ms);
+  std::uint64_t next_request_id();
+  // outgoing messages (session_publish.cpp)
+  template <class Packet>
+  void write(const Packet& p);
+  void write_publish(const stored_publish& record, bool dup);
+  void send_qos0(request_id id, const struct publish& message);
+  void pump();
+  bool send_from_queue(std::uint64_t sequence);
+  void finish_publish(std::uint64_t sequence, std::uint16_t packet_id, std::error_code ec,
+                      reason_code rc, properties props);
+  void complete_publish(request_id id, std::error_code ec, reason_code rc, properties props);
+  std::error_code check_against_broker(const struct publish& message) const;
+  std::uint64_t in_flight_sequence(std::uint16_t packet_id) const;
+  template <packet_type T>
+  void on_publish_response(basic_publish_response<T>& p);
+  // incoming packets and answered requests (session_receive.cpp)
+  void dispatch(packet& p, std::uint64_t now_ms);
+  void on_publish(struct publish& p);
+  bool resolve_topic_alias(struct publish& p);
+  std::uint16_t our_topic_alias_maximum() const noexcept;
+  std::uint16_t our_receive_maximum() const noexcept;
+  void on_pubrel(pubrel& p);
+  void on_suback(suback& p);
+  void on_unsuback(unsuback& p);
+  void on_pingresp();
+  void on_disconnect(struct disconnect& p);
+  void on_auth(auth& p);
+  std::error_code add_request(request_kind kind, packet message, request_id& id);
+  void send_request(pending_request& r);
+  pending_request* find_sent_request(request_kind kind, std::uint16_t packet_id);
+  void erase_request(const pending_request* r);
+
+  session_config config_;
+  session_store& store_;
+  session_state state_ = session_state::disconnected;
+  decoder decoder_;
+  packet incoming_; // reused for every decoded packet
+  output_buffer output_;
+  std::vector<action> actions_;
+  packet_id_pool ids_;
+  broker_limits limits_;
+
+  std::uint64_t next_id_ = 1;
+  std::deque<std::uint64_t> queue_;                  // sequences of queued QoS 1/2 publishes
+  std::vector<std::pair<std::uint16_t, std::uint64_t>> in_flight_ids_; // packet id -> sequence
+  std::size_t in_flight_ = 0;
+  bool queue_was_full_ = false;
+  std::deque<std::pair<request_id, struct publish>> offline_qos0_; // QoS 0 waiting for a connection
+  std::vector<pending_request> requests_;
+  std::unique_ptr<alias_table> aliases_;
+
+  bool had_session_ = false; // a CONNACK accepted with clean start off
+  std::uint64_t now_ms_ = 0;  // the time given with the input being handled
+  std::uint64_t last_sent_ms_ = 0;
+  std::uint64_t ping_sent_ms_ = 0;
+  bool ping_outstanding_ = false;
+  std::optional<request_id> reauth_request_;
+  std::uint8_t armed_timers_ = 0; // bit per timer_id
+
+};
+
+} // namespace braid::protocol

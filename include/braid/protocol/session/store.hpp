@@ -1,0 +1,69 @@
+#pragma once
+// Where a session keeps what must outlive a connection (and, with a durable
+// store, the process): outgoing QoS 1/2 messages queued or in flight, incoming
+// QoS 2 packet ids awaiting PUBREL, and the subscriptions to restore.
+//
+// The session calls the store synchronously and in the order things happen;
+// a durable store may batch its writes (group commit) as long as a record is
+// durable before flush() returns. Records are keyed by a sequence number the
+// session assigns in acceptance order, so loading gives the original order.
+
+#include <braid/protocol/packets.hpp>
+
+#include <cstdint>
+#include <vector>
+
+namespace braid::protocol {
+
+/// How far an outgoing QoS 1/2 message got.
+enum class publish_state : std::uint8_t {
+  queued,   ///< accepted, not sent on any connection yet
+  sent,     ///< PUBLISH sent; waiting for PUBACK (QoS 1) or PUBREC (QoS 2)
+  released, ///< PUBREC received and PUBREL sent; waiting for PUBCOMP (QoS 2)
+};
+
+struct stored_publish {
+  std::uint64_t sequence = 0; ///< acceptance order, strictly increasing
+  publish message{};            ///< packet_id is 0 while queued
+  publish_state state = publish_state::queued;
+  bool operator==(const stored_publish&) const = default;
+};
+
+class session_store {
+public:
+  virtual ~session_store() = default;
+
+  /// Adds a new record (state queued).
+  virtual void add(stored_publish record) = 0;
+  /// The record with this sequence, or nullptr. Valid until the next call
+  /// that adds or removes a record.
+  virtual stored_publish* find(std::uint64_t sequence) = 0;
+  /// The record's state or packet id changed (a durable store writes it).
+  virtual void update(const stored_publish& record) = 0;
+  virtual void remove(std::uint64_t sequence) = 0;
+  /// Every record, in sequence order.
+  virtual std::vector<std::uint64_t> sequences() const = 0;
+
+  /// Incoming QoS 2 packet ids received (PUBREC sent) and not yet released.
+  virtual void add_incoming(std::uint16_t packet_id) = 0;
+  virtual bool contains_incoming(std::uint16_t packet_id) const = 0;
+  /// Returns whether the id was there.
+  virtual bool remove_incoming(std::uint16_t packet_id) = 0;
+  virtual std::size_t incoming_count() const = 0;
+  /// Forgets every incoming id (the broker lost the session).
+  virtual void clear_incoming() = 0;
+
+  /// Subscriptions to restore when the broker has lost the session.
+  virtual void add_subscription(const subscription& s) = 0;
+  virtual void remove_subscription(std::string_view filter) = 0;
+  virtual std::vector<subscription> subscriptions() const = 0;
+
+  /// Forgets the messages and incoming ids (a clean start); keeps subscriptions
+  /// when `keep_subscriptions`.
+  virtual void clear(bool keep_subscriptions) = 0;
+
+  /// Makes every change so far durable. The memory store has nothing to do.
+  virtual void flush() {}
+};
+
+} // namespace braid::protocol

@@ -1,0 +1,396 @@
+// The session's life cycle: CONNECT and CONNACK, resuming or losing the
+// session, keep alive, closing, and the output buffer.
+
+#include <braid/protocol/session/session.hpp>
+
+#include "session_internal.hpp"
+
+#include <braid/protocol/encoder.hpp>
+
+#include <algorithm>
+
+namespace braid::protocol {
+
+session::session(session_config config, session_store& store)
+    : config_(std::move(config)), store_(store), aliases_(std::make_unique<alias_table>()) {
+  auto& c = config_.connect_packet;
+  decoder_.set_version(c.version);
+  decoder_.set_max_packet_size(config_.max_incoming_packet_size);
+  if (c.version == protocol_version::v5 && !c.props.contains(property_id::maximum_packet_size) &&
+      config_.max_incoming_packet_size < 268'435'460) {
+    c.props.add(property_id::maximum_packet_size,
+                static_cast<std::uint32_t>(config_.max_incoming_packet_size));
+  }
+  if (config_.auth != nullptr && c.version == protocol_version::v5) {
+    c.props.add(property_id::authentication_method, config_.auth->method());
+  }
+  if (c.clean_start) {
+    store_.clear(false); // a clean start discards what an earlier run left
+    return;
+  }
+  // Resume what a durable store kept: in-flight messages keep their ids.
+  for (auto sequence : store_.sequences()) {
+    auto* record = store_.find(sequence);
+    if (record == nullptr) {
+      continue;
+    }
+    next_id_ = std::max(next_id_, sequence + 1);
+    if (record->state == publish_state::queued || !ids_.reserve(record->message.packet_id)) {
+      record->state = publish_state::queued;
+      record->message.packet_id = 0;
+      queue_.push_back(sequence);
+    } else {
+      in_flight_ids_.emplace_back(record->message.packet_id, sequence);
+      ++in_flight_;
+    }
+  }
+  had_session_ = in_flight_ > 0 || store_.incoming_count() > 0;
+}
+
+session::~session() = default;
+
+std::uint64_t session::next_request_id() {
+  return next_id_++;
+}
+
+std::uint16_t session::window() const noexcept {
+  auto w = config_.window == 0 ? std::uint16_t{1} : config_.window;
+  return std::min(w, limits_.receive_maximum);
+}
+
+void session::set_window(std::uint16_t window) {
+  config_.window = window;
+  pump();
+}
+
+void session::swap_output(output_buffer& empty) noexcept {
+  std::swap(output_, empty);
+}
+
+void session::note_sent(std::uint64_t now_ms) {
+  last_sent_ms_ = now_ms;
+}
+
+// --- timers ------------------------------------------------------------------
+
+void session::arm(timer_id t, std::uint64_t delay_ms) {
+  armed_timers_ = static_cast<std::uint8_t>(armed_timers_ | (1u << static_cast<unsigned>(t)));
+  actions_.emplace_back(arm_timer{t, delay_ms});
+}
+
+void session::disarm(timer_id t) {
+  const auto bit = static_cast<std::uint8_t>(1u << static_cast<unsigned>(t));
+  if ((armed_timers_ & bit) != 0) {
+    armed_timers_ = static_cast<std::uint8_t>(armed_timers_ & ~bit);
+    actions_.emplace_back(cancel_timer{t});
+  }
+}
+
+std::uint64_t session::keep_alive_ms() const noexcept {
+  return std::uint64_t{limits_.keep_alive} * 1000;
+}
+
+void session::timer_fired(timer_id timer, std::uint64_t now_ms) {
+  const auto bit = static_cast<std::uint8_t>(1u << static_cast<unsigned>(timer));
+  if ((armed_timers_ & bit) == 0) {
+    return; // cancelled after it fired: stale
+  }
+  armed_timers_ = static_cast<std::uint8_t>(armed_timers_ & ~bit);
+  switch (timer) {
+  case timer_id::keep_alive:
+    on_keep_alive(now_ms);
+    break;
+  case timer_id::ping_timeout:
+    if (ping_outstanding_ && state_ == session_state::connected) {
+      fail_connection(session_errc::keep_alive_timeout, reason_code::keep_alive_timeout);
+    }
+    break;
+  case timer_id::connack_timeout:
+    if (state_ == session_state::connecting) {
+      request_close(session_errc::connack_timeout);
+    }
+    break;
+  }
+}
+
+// PINGREQ when nothing was sent for a keep alive interval (3.1.1 3.1.2.10).
+void session::on_keep_alive(std::uint64_t now_ms) {
+  if (state_ != session_state::connected || keep_alive_ms() == 0) {
+    return;
+  }
+  const auto idle = now_ms - last_sent_ms_;
+  if (idle < keep_alive_ms()) {
+    arm(timer_id::keep_alive, keep_alive_ms() - idle);
+    return;
+  }
+  write(pingreq{});
+  note_sent(now_ms);
+  if (!ping_outstanding_) {
+    ping_outstanding_ = true;
+    ping_sent_ms_ = now_ms;
+    arm(timer_id::ping_timeout,
+        config_.ping_timeout_ms != 0 ? config_.ping_timeout_ms : keep_alive_ms());
+  }
+  arm(timer_id::keep_alive, keep_alive_ms());
+}
+
+// --- connection ----------------------------------------------------------------
+
+void session::connection_opened(std::uint64_t now_ms) {
+  if (state_ != session_state::disconnected) {
+    request_close(session_errc::already_connected);
+    return;
+  }
+  reset_connection_state();
+  state_ = session_state::connecting;
+  write_connect();
+  note_sent(now_ms);
+  if (config_.connack_timeout_ms != 0) {
+    arm(timer_id::connack_timeout, config_.connack_timeout_ms);
+  }
+}
+
+void session::write_connect() {
+  auto& c = config_.connect_packet;
+  if (config_.auth != nullptr && c.version == protocol_version::v5) {
+    // The method was added at construction; the data is fresh for each connection.
+    properties props;
+    for (const auto& p : c.props) {
+      if (p.id != property_id::authentication_data) {
+        props.push_back(p);
+      }
+    }
+    props.add(property_id::authentication_data, config_.auth->initial_data());
+    auto copy = c;
+    copy.props = std::move(props);
+    write(copy);
+    return;
+  }
+  write(c);
+}
+
+void session::reset_connection_state() {
+  decoder_.reset();
+  decoder_.set_version(config_.connect_packet.version);
+  limits_ = broker_limits{};
+  limits_.keep_alive = config_.connect_packet.keep_alive;
+  aliases_->reset();
+  ping_outstanding_ = false;
+}
+
+void session::on_connack(connack& p, std::uint64_t now_ms) {
+  disarm(timer_id::connack_timeout);
+  auto& c = config_.connect_packet;
+  if (p.reason != reason_code::success) {
+    const bool fallback = config_.fallback_to_3_1 && c.version == protocol_version::v3_1_1 &&
+                          p.reason == reason_code::unsupported_protocol_version;
+    if (fallback) {
+      c.version = protocol_version::v3_1;
+    }
+    actions_.emplace_back(connection_refused{p, fallback});
+    request_close(make_error_code(p.reason));
+    return;
+  }
+  // A clean start has no session to be present (3.1.1 3.2.2-1, 5.0 3.2.2-2).
+  if (p.session_present && c.clean_start) {
+    fail_connection(session_errc::session_present_without_state, reason_code::protocol_error);
+    return;
+  }
+  if (c.version == protocol_version::v5) {
+    apply_connack_properties(p.props);
+  }
+  if (config_.auth != nullptr && c.version == protocol_version::v5) {
+    const auto* data = p.props.binary(property_id::authentication_data);
+    config_.auth->succeeded(data != nullptr ? *data : bytes{});
+  }
+  state_ = session_state::connected;
+  connected event{p};
+  if (p.session_present) {
+    resume_session(event);
+  } else {
+    lose_session(event);
+  }
+  if (!c.clean_start) {
+    had_session_ = true;
+  }
+  // Requests made while offline go out now, then queued publishes.
+  for (auto& [id, message] : offline_qos0_) {
+    send_qos0(id, message);
+  }
+  offline_qos0_.clear();
+  for (auto& r : requests_) {
+    if (!r.sent) {
+      send_request(r);
+    }
+  }
+  pump();
+  note_sent(now_ms);
+  if (keep_alive_ms() != 0) {
+    arm(timer_id::keep_alive, keep_alive_ms());
+  }
+  actions_.emplace_back(std::move(event));
+}
+
+void session::apply_connack_properties(const properties& props) {
+  if (auto v = props.integer(property_id::receive_maximum)) {
+    limits_.receive_maximum = static_cast<std::uint16_t>(*v);
+  }
+  if (auto v = props.integer(property_id::maximum_qos)) {
+    limits_.maximum_qos = static_cast<qos>(*v);
+  }
+  if (auto v = props.integer(property_id::retain_available)) {
+    limits_.retain_available = *v != 0;
+  }
+  if (auto v = props.integer(property_id::maximum_packet_size)) {
+    limits_.maximum_packet_size = *v;
+  }
+  if (auto v = props.integer(property_id::topic_alias_maximum)) {
+    limits_.topic_alias_maximum = static_cast<std::uint16_t>(*v);
+  }
+  if (auto v = props.integer(property_id::wildcard_subscription_available)) {
+    limits_.wildcard_subscription_available = *v != 0;
+  }
+  if (auto v = props.integer(property_id::subscription_identifier_available)) {
+    limits_.subscription_identifier_available = *v != 0;
+  }
+  if (auto v = props.integer(property_id::shared_subscription_available)) {
+    limits_.shared_subscription_available = *v != 0;
+  }
+  if (auto v = props.integer(property_id::server_keep_alive)) {
+    limits_.keep_alive = static_cast<std::uint16_t>(*v);
+  }
+  if (const auto* id = props.string(property_id::assigned_client_identifier)) {
+    config_.connect_packet.client_id = *id; // used by the next connections
+  }
+}
+
+// The broker kept the session: resend every PUBLISH not acknowledged (DUP, same
+// id) and every PUBREL, in their original order (3.1.1 4.4, 5.0 4.4).
+void session::resume_session(connected& event) {
+  for (const auto& [packet_id, sequence] : sorted_in_flight()) {
+    auto* record = store_.find(sequence);
+    if (record == nullptr) {
+      continue;
+    }
+    if (record->state == publish_state::sent) {
+      write_publish(*record, true);
+    } else {
+      write(pubrel{packet_id, reason_code::success, {}});
+    }
+    ++event.resent;
+  }
+}
+
+// The broker has no session: what was in flight is either sent again as new
+// or failed, incoming QoS 2 ids are forgotten, subscriptions restored.
+void session::lose_session(connected& event) {
+  auto in_flight = sorted_in_flight();
+  std::vector<std::uint64_t> requeue;
+  for (const auto& [packet_id, sequence] : in_flight) {
+    ids_.release(packet_id);
+    auto* record = store_.find(sequence);
+    if (record == nullptr) {
+      continue;
+    }
+    if (config_.on_session_lost == session_lost_policy::republish) {
+      record->state = publish_state::queued;
+      record->message.packet_id = 0;
+      record->message.dup = false;
+      store_.update(*record);
+      requeue.push_back(sequence);
+      ++event.republished;
+    } else {
+      store_.remove(sequence);
+      complete_publish(sequence, session_errc::session_lost, reason_code::success, {});
+      ++event.failed;
+    }
+  }
+  in_flight_ids_.clear();
+  in_flight_ = 0;
+  // Republished messages go before the ones queued after them.
+  queue_.insert(queue_.begin(), requeue.begin(), requeue.end());
+  store_.clear_incoming();
+  if (config_.resubscribe && (had_session_ || config_.connect_packet.clean_start)) {
+    auto subscriptions = store_.subscriptions();
+    if (!subscriptions.empty()) {
+      event.resubscribed = subscriptions.size();
+      pending_request r;
+      r.kind = request_kind::subscribe;
+      r.message = protocol::subscribe{0, std::move(subscriptions), {}};
+      requests_.insert(requests_.begin(), std::move(r));
+    }
+  }
+}
+
+std::vector<std::pair<std::uint16_t, std::uint64_t>> session::sorted_in_flight() const {
+  auto sorted = in_flight_ids_;
+  std::sort(sorted.begin(), sorted.end(),
+            [](const auto& a, const auto& b) { return a.second < b.second; });
+  return sorted;
+}
+
+void session::connection_closed(std::error_code reason, std::uint64_t) {
+  if (state_ == session_state::disconnected) {
+    return;
+  }
+  state_ = session_state::disconnected;
+  disarm(timer_id::keep_alive);
+  disarm(timer_id::ping_timeout);
+  disarm(timer_id::connack_timeout);
+  const auto lost = reason ? reason : make_error_code(session_errc::connection_lost);
+  // Pings cannot survive a connection; subscribe/unsubscribe are sent again.
+  for (auto it = requests_.begin(); it != requests_.end();) {
+    if (it->kind == request_kind::ping) {
+      complete(it->id, request_kind::ping, session_errc::connection_lost);
+      it = requests_.erase(it);
+      continue;
+    }
+    if (it->sent) {
+      ids_.release(it->packet_id);
+      it->packet_id = 0;
+      it->sent = false;
+    }
+    ++it;
+  }
+  if (reauth_request_) {
+    complete(*reauth_request_, request_kind::reauthenticate, session_errc::connection_lost);
+    reauth_request_.reset();
+  }
+  (void)lost;
+  output_.clear(); // unsent bytes belong to the dead connection
+}
+
+void session::request_close(std::error_code ec) {
+  if (state_ == session_state::closing || state_ == session_state::disconnected) {
+    return;
+  }
+  state_ = session_state::closing;
+  disarm(timer_id::keep_alive);
+  disarm(timer_id::ping_timeout);
+  disarm(timer_id::connack_timeout);
+  actions_.emplace_back(close_connection{ec});
+}
+
+// The broker broke the protocol: tell it why (MQTT 5) and close.
+void session::fail_connection(std::error_code ec, reason_code rc) {
+  if (state_ == session_state::closing || state_ == session_state::disconnected) {
+    return;
+  }
+  if (config_.connect_packet.version == protocol_version::v5) {
+    write(protocol::disconnect{rc, {}});
+  }
+  request_close(ec);
+}
+
+void session::complete(request_id id, request_kind kind, std::error_code ec) {
+  if (id == 0) {
+    return;
+  }
+  request_completed done;
+  done.id = id;
+  done.kind = kind;
+  done.error = ec;
+  actions_.emplace_back(std::move(done));
+}
+
+} // namespace braid::protocol

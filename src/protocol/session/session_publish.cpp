@@ -1,0 +1,268 @@
+// Outgoing messages: the QoS 0/1/2 flows, the in-flight window and queue,
+// packet ids, broker limits and outgoing topic aliases.
+
+#include <braid/protocol/session/session.hpp>
+
+#include "session_internal.hpp"
+
+#include <braid/protocol/encoder.hpp>
+
+#include <algorithm>
+
+namespace braid::protocol {
+
+template <class Packet>
+void session::write(const Packet& p) {
+  // Packets the session builds itself are valid by construction; requests
+  // were validated when they were made.
+  (void)encode(p, config_.connect_packet.version, output_);
+  last_sent_ms_ = now_ms_;
+}
+
+template void session::write(const connect&);
+template void session::write(const struct subscribe&);
+template void session::write(const struct unsubscribe&);
+template void session::write(const pingreq&);
+template void session::write(const struct disconnect&);
+template void session::write(const auth&);
+template void session::write(const puback&);
+template void session::write(const pubrec&);
+template void session::write(const pubrel&);
+template void session::write(const pubcomp&);
+
+std::error_code session::check_against_broker(const struct publish& message) const {
+  if (state_ != session_state::connected) {
+    return {};
+  }
+  if (message.qos > limits_.maximum_qos) {
+    return session_errc::qos_not_supported;
+  }
+  if (message.retain && !limits_.retain_available) {
+    return session_errc::retain_not_supported;
+  }
+  std::size_t size = 0;
+  auto view = message.view();
+  view.packet_id = 1;
+  if (encoded_size(view, version(), size) || size > limits_.maximum_packet_size) {
+    return session_errc::packet_too_large;
+  }
+  return {};
+}
+
+std::error_code session::publish(struct publish message, request_id& id, std::uint64_t now_ms) {
+  now_ms_ = now_ms;
+  message.dup = false;
+  {
+    auto view = message.view();
+    if (view.qos != qos::at_most_once && view.packet_id == 0) {
+      view.packet_id = 1; // assigned when sent
+    }
+    std::size_t size = 0;
+    if (auto ec = encoded_size(view, version(), size)) {
+      return ec;
+    }
+  }
+  if (auto ec = check_against_broker(message)) {
+    return ec;
+  }
+  if (message.qos == qos::at_most_once) {
+    if (state_ == session_state::connected) {
+      id = next_request_id();
+      send_qos0(id, message);
+      return {};
+    }
+    if (offline_qos0_.size() >= config_.offline_limit) {
+      return session_errc::queue_full;
+    }
+    id = next_request_id();
+    offline_qos0_.emplace_back(id, std::move(message));
+    return {};
+  }
+  if (queue_.size() >= config_.queue_limit) {
+    queue_was_full_ = true;
+    return session_errc::queue_full;
+  }
+  id = next_request_id();
+  message.packet_id = 0;
+  store_.add(stored_publish{id, std::move(message), publish_state::queued});
+  queue_.push_back(id);
+  pump();
+  return {};
+}
+
+void session::send_qos0(request_id id, const struct publish& message) {
+  if (auto ec = check_against_broker(message)) {
+    complete(id, request_kind::publish, ec);
+    return;
+  }
+  stored_publish record{id, message, publish_state::sent};
+  write_publish(record, false);
+  complete(id, request_kind::publish, {});
+}
+
+// Sends queued messages while the window has room (in order: W = 1 keeps
+// strict order across reconnects too).
+void session::pump() {
+  while (state_ == session_state::connected && in_flight_ < window() && !queue_.empty()) {
+    if (!send_from_queue(queue_.front())) {
+      break;
+    }
+  }
+  if (queue_was_full_ && queue_.size() < config_.queue_limit) {
+    queue_was_full_ = false;
+    actions_.emplace_back(queue_space_available{});
+  }
+}
+
+bool session::send_from_queue(std::uint64_t sequence) {
+  auto* record = store_.find(sequence);
+  if (record == nullptr) {
+    queue_.pop_front();
+    return true;
+  }
+  if (auto ec = check_against_broker(record->message)) {
+    queue_.pop_front();
+    store_.remove(sequence);
+    complete(sequence, request_kind::publish, ec);
+    return true;
+  }
+  auto packet_id = ids_.allocate();
+  if (!packet_id) {
+    return false; // every id in use: wait for one to be freed
+  }
+  queue_.pop_front();
+  record->message.packet_id = *packet_id;
+  record->state = publish_state::sent;
+  store_.update(*record);
+  in_flight_ids_.emplace_back(*packet_id, sequence);
+  ++in_flight_;
+  write_publish(*record, false);
+  return true;
+}
+
+void session::write_publish(const stored_publish& record, bool dup) {
+  auto view = record.message.view();
+  view.dup = dup && view.qos != qos::at_most_once;
+  const auto v = version();
+  // A resend always carries the full topic: aliases belong to one connection.
+  if (v == protocol_version::v5 && config_.auto_topic_alias && !dup &&
+      limits_.topic_alias_maximum != 0 && !view.props->contains(property_id::topic_alias)) {
+    auto& table = aliases_->outgoing;
+    auto known = table.find(record.message.topic);
+    std::uint16_t alias = 0;
+    if (known != table.end()) {
+      alias = known->second;
+      view.topic = {};
+    } else if (aliases_->next_outgoing <= limits_.topic_alias_maximum) {
+      alias = aliases_->next_outgoing++;
+      table.emplace(record.message.topic, alias);
+    }
+    if (alias != 0) {
+      properties with_alias = record.message.props;
+      with_alias.add(property_id::topic_alias, alias);
+      view.props = &with_alias;
+      (void)encode_publish(view, v, output_);
+      last_sent_ms_ = now_ms_;
+      return;
+    }
+  }
+  (void)encode_publish(view, v, output_);
+  last_sent_ms_ = now_ms_;
+}
+
+std::uint64_t session::in_flight_sequence(std::uint16_t packet_id) const {
+  for (const auto& [id, sequence] : in_flight_ids_) {
+    if (id == packet_id) {
+      return sequence;
+    }
+  }
+  return 0;
+}
+
+void session::finish_publish(std::uint64_t sequence, std::uint16_t packet_id, std::error_code ec,
+                             reason_code rc, properties props) {
+  std::erase_if(in_flight_ids_, [&](const auto& e) { return e.first == packet_id; });
+  ids_.release(packet_id);
+  --in_flight_;
+  store_.remove(sequence);
+  complete_publish(sequence, ec, rc, std::move(props));
+  pump();
+}
+
+void session::complete_publish(request_id id, std::error_code ec, reason_code rc,
+                               properties props) {
+  request_completed done;
+  done.id = id;
+  done.kind = request_kind::publish;
+  done.error = ec;
+  done.reason = rc;
+  done.props = std::move(props);
+  actions_.emplace_back(std::move(done));
+}
+
+// PUBACK ends QoS 1; PUBREC moves QoS 2 on to PUBREL; PUBCOMP ends it. A
+// reason code of 0x80 or more ends the flow with that error (MQTT 5). Answers
+// for ids we do not know are ignored (PUBREC gets a PUBREL so the broker can
+// finish its side).
+template <packet_type T>
+void session::on_publish_response(basic_publish_response<T>& p) {
+  const auto sequence = in_flight_sequence(p.packet_id);
+  auto* record = sequence != 0 ? store_.find(sequence) : nullptr;
+  const auto error = is_error(p.reason) ? make_error_code(p.reason) : std::error_code{};
+  if constexpr (T == packet_type::puback) {
+    if (record != nullptr && record->message.qos == qos::at_least_once) {
+      finish_publish(sequence, p.packet_id, error, p.reason, std::move(p.props));
+    }
+  } else if constexpr (T == packet_type::pubrec) {
+    if (record == nullptr || record->message.qos != qos::exactly_once) {
+      const bool v5 = version() == protocol_version::v5;
+      write(pubrel{p.packet_id,
+                   v5 ? reason_code::packet_identifier_not_found : reason_code::success, {}});
+      return;
+    }
+    if (error && record->state == publish_state::sent) {
+      finish_publish(sequence, p.packet_id, error, p.reason, std::move(p.props));
+      return;
+    }
+    if (record->state == publish_state::sent) {
+      record->state = publish_state::released; // never resend the PUBLISH from here on
+      store_.update(*record);
+    }
+    write(pubrel{p.packet_id, reason_code::success, {}});
+  } else if constexpr (T == packet_type::pubcomp) {
+    if (record != nullptr && record->state == publish_state::released) {
+      finish_publish(sequence, p.packet_id, error, p.reason, std::move(p.props));
+    }
+  }
+}
+
+template void session::on_publish_response(puback&);
+template void session::on_publish_response(pubrec&);
+template void session::on_publish_response(pubcomp&);
+
+bool session::cancel(request_id id) {
+  if (auto it = std::find(queue_.begin(), queue_.end(), id); it != queue_.end()) {
+    queue_.erase(it);
+    store_.remove(id);
+    complete(id, request_kind::publish, session_errc::cancelled);
+    return true;
+  }
+  if (auto it = std::find_if(offline_qos0_.begin(), offline_qos0_.end(),
+                             [&](const auto& e) { return e.first == id; });
+      it != offline_qos0_.end()) {
+    offline_qos0_.erase(it);
+    complete(id, request_kind::publish, session_errc::cancelled);
+    return true;
+  }
+  if (auto it = std::find_if(requests_.begin(), requests_.end(),
+                             [&](const auto& r) { return r.id == id && !r.sent; });
+      it != requests_.end()) {
+    auto kind = it->kind;
+    requests_.erase(it);
+    complete(id, kind, session_errc::cancelled);
+    return true;
+  }
+  return false;
+}
+
+} // namespace braid::protocol

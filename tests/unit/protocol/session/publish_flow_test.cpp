@@ -1,0 +1,132 @@
+// Outgoing QoS 0/1/2 flows, resending after a reconnect, and the window.
+#include <braid/protocol/session/session.hpp>
+
+#include "scripted_peer.hpp"
+
+#include <gtest/gtest.h>
+
+namespace braid::protocol {
+namespace {
+
+using testing::make_config;
+using testing::make_publish;
+using testing::packets;
+using testing::scripted_peer;
+
+TEST(PublishFlow, ConnectWritesTheConfiguredConnect) {
+  auto config = make_config();
+  scripted_peer peer(config);
+  peer.open();
+  EXPECT_EQ(peer.sent(), packets{config.connect_packet});
+  EXPECT_EQ(peer.client().state(), session_state::connecting);
+  peer.receive(connack{});
+  EXPECT_EQ(peer.client().state(), session_state::connected);
+  auto events = peer.take<connected>();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_FALSE(events[0].ack.session_present);
+}
+
+TEST(PublishFlow, QoS0IsWrittenAndCompletesAtOnce) {
+  scripted_peer peer(make_config());
+  peer.connect();
+  auto id = peer.publish("a/b", "hi", qos::at_most_once);
+  EXPECT_EQ(peer.sent(), packets{make_publish("a/b", "hi", qos::at_most_once, 0)});
+  auto done = peer.take<request_completed>();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].id, id);
+  EXPECT_FALSE(done[0].error);
+}
+
+TEST(PublishFlow, QoS1CompletesOnPuback) {
+  scripted_peer peer(make_config());
+  peer.connect();
+  auto id = peer.publish("a/b", "hi", qos::at_least_once);
+  EXPECT_EQ(peer.sent(), packets{make_publish("a/b", "hi", qos::at_least_once, 1)});
+  EXPECT_TRUE(peer.take<request_completed>().empty());
+  EXPECT_EQ(peer.client().in_flight(), 1u);
+  peer.receive(puback{1});
+  auto done = peer.take<request_completed>();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].id, id);
+  EXPECT_FALSE(done[0].error);
+  EXPECT_EQ(peer.client().in_flight(), 0u);
+  EXPECT_FALSE(peer.client().packet_ids().in_use(1));
+}
+
+TEST(PublishFlow, QoS2RunsPubrecPubrelPubcomp) {
+  scripted_peer peer(make_config());
+  peer.connect();
+  auto id = peer.publish("a/b", "hi", qos::exactly_once);
+  EXPECT_EQ(peer.sent(), packets{make_publish("a/b", "hi", qos::exactly_once, 1)});
+  peer.receive(pubrec{1});
+  EXPECT_EQ(peer.sent(), packets{pubrel{1}});
+  EXPECT_TRUE(peer.take<request_completed>().empty());
+  peer.receive(pubcomp{1});
+  auto done = peer.take<request_completed>();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].id, id);
+}
+
+TEST(PublishFlow, QoS2ResendAcrossTwoReconnectsNeverResendsThePublishAfterPubrel) {
+  scripted_peer peer(make_config(protocol_version::v3_1_1, false));
+  peer.connect();
+  peer.publish("a/b", "hi", qos::exactly_once);
+  peer.sent();
+  peer.close();
+  // First reconnect: the broker kept the session, the PUBLISH goes again with DUP.
+  peer.open();
+  peer.sent();
+  peer.receive(connack{true});
+  EXPECT_EQ(peer.sent(), packets{make_publish("a/b", "hi", qos::exactly_once, 1, true)});
+  peer.receive(pubrec{1});
+  EXPECT_EQ(peer.sent(), packets{pubrel{1}});
+  peer.close();
+  // Second reconnect: only the PUBREL.
+  peer.open();
+  peer.sent();
+  peer.receive(connack{true});
+  EXPECT_EQ(peer.sent(), packets{pubrel{1}});
+  peer.take_actions();
+  peer.receive(pubcomp{1});
+  EXPECT_EQ(peer.take<request_completed>().size(), 1u);
+}
+
+TEST(PublishFlow, IncomingQoS2ResentWithDupIsDeliveredOnce) {
+  scripted_peer peer(make_config());
+  peer.connect();
+  peer.receive(make_publish("x", "1", qos::exactly_once, 7));
+  EXPECT_EQ(peer.take<message_received>().size(), 1u);
+  EXPECT_EQ(peer.sent(), packets{pubrec{7}});
+  peer.receive(make_publish("x", "1", qos::exactly_once, 7, true));
+  EXPECT_TRUE(peer.take<message_received>().empty());
+  EXPECT_EQ(peer.sent(), packets{pubrec{7}});
+  peer.receive(pubrel{7});
+  EXPECT_EQ(peer.sent(), packets{pubcomp{7}});
+  // The id is free again: a new message with it is a new message.
+  peer.receive(make_publish("x", "2", qos::exactly_once, 7));
+  EXPECT_EQ(peer.take<message_received>().size(), 1u);
+}
+
+TEST(PublishFlow, WindowOneKeepsOrderAcrossAReconnect) {
+  auto config = make_config(protocol_version::v3_1_1, false);
+  config.window = 1;
+  scripted_peer peer(config);
+  peer.connect();
+  peer.publish("t", "1", qos::at_least_once);
+  peer.publish("t", "2", qos::at_least_once);
+  peer.publish("t", "3", qos::at_least_once);
+  EXPECT_EQ(peer.sent(), packets{make_publish("t", "1", qos::at_least_once, 1)});
+  EXPECT_EQ(peer.client().queued(), 2u);
+  peer.close();
+  peer.open();
+  peer.sent();
+  peer.receive(connack{true});
+  EXPECT_EQ(peer.sent(), packets{make_publish("t", "1", qos::at_least_once, 1, true)});
+  peer.receive(puback{1});
+  EXPECT_EQ(peer.sent(), packets{make_publish("t", "2", qos::at_least_once, 2)});
+  peer.receive(puback{2});
+  EXPECT_EQ(peer.sent(), packets{make_publish("t", "3", qos::at_least_once, 3)});
+}
+
+} // namespace
+} // namespace braid::protocol

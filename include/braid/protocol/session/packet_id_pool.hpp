@@ -20,6 +20,8 @@ public:
   void release(std::uint16_t id) noexcept;
   bool in_use(std::uint16_t id) const noexcept { return id != 0 && used_.test(id); }
   std::size_t size() const noexcept { return count_; }
+  /// Bit i set: id i in use.
+  const std::bitset<65536>& used() const noexcept { return used_; }
   void clear() noexcept;
 
 private:

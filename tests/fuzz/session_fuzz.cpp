@@ -1,0 +1,237 @@
+// Drives a session with random broker packets, raw bytes, application
+// requests, timers and reconnects, and checks invariants after every step:
+//   - every byte the session writes decodes as a valid packet;
+//   - a new PUBLISH/SUBSCRIBE/UNSUBSCRIBE never takes a packet id in use;
+//   - QoS 1/2 publishes in flight never exceed the window;
+//   - an incoming QoS 2 message is delivered once per packet id until PUBREL.
+
+#include <braid/protocol/session/memory_store.hpp>
+#include <braid/protocol/session/session.hpp>
+
+#include "fuzz_support.hpp"
+#include <fuzzer/FuzzedDataProvider.h>
+
+#include <bitset>
+#include <set>
+#include <string>
+
+namespace {
+
+namespace bp = braid::protocol;
+using braid::fuzz::require;
+
+class harness {
+public:
+  explicit harness(FuzzedDataProvider& in) : in_(in), session_(make_config(in), store_) {}
+
+  void run() {
+    while (in_.remaining_bytes() > 0) {
+      step();
+      check_output();
+      session_.clear_actions();
+    }
+  }
+
+private:
+  static bp::session_config make_config(FuzzedDataProvider& in) {
+    bp::session_config c;
+    c.connect_packet.version = in.PickValueInArray(
+        {bp::protocol_version::v3_1, bp::protocol_version::v3_1_1, bp::protocol_version::v5});
+    c.connect_packet.client_id = "fuzz";
+    c.connect_packet.clean_start = in.ConsumeBool();
+    c.connect_packet.keep_alive = in.ConsumeIntegralInRange<std::uint16_t>(0, 5);
+    if (c.connect_packet.version == bp::protocol_version::v5) {
+      c.connect_packet.props.add(bp::property_id::topic_alias_maximum, 4u);
+      c.connect_packet.props.add(bp::property_id::receive_maximum, 8u);
+    }
+    c.window = in.ConsumeIntegralInRange<std::uint16_t>(1, 5);
+    c.queue_limit = 20;
+    c.offline_limit = 20;
+    c.on_session_lost =
+        in.ConsumeBool() ? bp::session_lost_policy::republish : bp::session_lost_policy::fail;
+    return c;
+  }
+
+  bp::protocol_version version() const { return session_.version(); }
+
+  std::uint16_t id() { return in_.ConsumeIntegralInRange<std::uint16_t>(1, 12); }
+
+  void receive(const bp::packet& p) {
+    bp::output_buffer out;
+    if (bp::encode(p, version(), out)) {
+      return; // not valid in this version: a broker could not send it
+    }
+    session_.bytes_received(out.view(), now_);
+  }
+
+  void step() {
+    ids_before_ = snapshot_ids();
+    switch (in_.ConsumeIntegralInRange(0, 14)) {
+    case 0: { // raw bytes from the broker
+      auto raw = in_.ConsumeBytes<std::uint8_t>(in_.ConsumeIntegralInRange<std::size_t>(0, 16));
+      session_.bytes_received(raw, now_);
+      break;
+    }
+    case 1:
+    case 2: { // an application publish
+      bp::publish p;
+      p.topic = in_.PickValueInArray({"a", "a/b", "c"});
+      p.payload = in_.ConsumeBytes<std::uint8_t>(in_.ConsumeIntegralInRange<std::size_t>(0, 4));
+      p.qos = static_cast<bp::qos>(in_.ConsumeIntegralInRange(0, 2));
+      p.retain = in_.ConsumeBool();
+      bp::request_id rid = 0;
+      (void)session_.publish(std::move(p), rid, now_);
+      break;
+    }
+    case 3: { // subscribe / unsubscribe
+      bp::request_id rid = 0;
+      if (in_.ConsumeBool()) {
+        (void)session_.subscribe({{in_.PickValueInArray({"a", "a/#", "+"}), {}}}, {}, rid, now_);
+      } else {
+        (void)session_.unsubscribe({in_.PickValueInArray({"a", "a/#"})}, {}, rid, now_);
+      }
+      break;
+    }
+    case 4: // time passes, a timer fires
+      now_ += in_.ConsumeIntegralInRange<std::uint64_t>(0, 10'000);
+      session_.timer_fired(static_cast<bp::timer_id>(in_.ConsumeIntegralInRange(0, 2)), now_);
+      break;
+    case 5: // the connection drops; maybe a new one opens
+      session_.connection_closed({}, now_);
+      if (in_.ConsumeBool()) {
+        session_.connection_opened(now_);
+      }
+      break;
+    case 6: {
+      if (session_.state() == bp::session_state::disconnected) {
+        session_.connection_opened(now_);
+      }
+      bp::connack ack;
+      ack.session_present = in_.ConsumeBool();
+      if (version() == bp::protocol_version::v5 && in_.ConsumeBool()) {
+        ack.props.add(bp::property_id::receive_maximum, in_.ConsumeIntegralInRange(1u, 4u));
+        ack.props.add(bp::property_id::topic_alias_maximum, in_.ConsumeIntegralInRange(0u, 3u));
+      }
+      const bool accepted = session_.state() == bp::session_state::connecting &&
+                            !(ack.session_present && session_.config().connect_packet.clean_start);
+      receive(ack);
+      if (accepted && !ack.session_present) {
+        delivered_.clear(); // the broker lost the session: ids start afresh
+      }
+      break;
+    }
+    case 7:
+      receive(bp::puback{id()});
+      break;
+    case 8:
+      receive(bp::pubrec{id()});
+      break;
+    case 9:
+      receive(bp::pubcomp{id()});
+      break;
+    case 10: {
+      auto pid = id();
+      receive(bp::pubrel{pid});
+      delivered_.erase(pid);
+      break;
+    }
+    case 11: { // a message from the broker
+      bp::publish p;
+      p.topic = "a";
+      p.qos = static_cast<bp::qos>(in_.ConsumeIntegralInRange(0, 2));
+      p.packet_id = p.qos == bp::qos::at_most_once ? 0 : id();
+      p.dup = p.qos != bp::qos::at_most_once && in_.ConsumeBool();
+      receive(p);
+      break;
+    }
+    case 12: {
+      bp::suback ack{id(), {}};
+      ack.reasons.resize(in_.ConsumeIntegralInRange<std::size_t>(0, 2),
+                         bp::reason_code::granted_qos_1);
+      receive(ack);
+      break;
+    }
+    case 13: {
+      bp::request_id rid = 0;
+      (void)session_.ping(rid, now_);
+      receive(bp::pingresp{});
+      break;
+    }
+    case 14: {
+      bp::request_id rid = 0;
+      (void)session_.disconnect(bp::reason_code::normal_disconnection, {}, rid, now_);
+      break;
+    }
+    }
+    for (const auto& a : session_.actions()) {
+      if (const auto* m = std::get_if<bp::message_received>(&a)) {
+        if (m->message.qos == bp::qos::exactly_once) {
+          require(delivered_.insert(m->message.packet_id).second,
+                  "an incoming QoS 2 message was delivered twice");
+        }
+      }
+    }
+    require(session_.in_flight() <= session_.config().window,
+            "more QoS 1/2 publishes in flight than the window");
+  }
+
+  std::bitset<65536> snapshot_ids() const { return session_.packet_ids().used(); }
+
+  void check_output() {
+    bp::output_buffer out;
+    session_.swap_output(out);
+    bp::decoder d({.version = version()});
+    bp::byte_view bytes = out.view();
+    std::set<std::uint16_t> fresh;
+    while (!bytes.empty()) {
+      bp::packet p;
+      auto r = d.feed(bytes, p);
+      require(r.status != bp::decode_status::error, "the session wrote a malformed packet",
+              r.error);
+      require(r.status == bp::decode_status::packet_ready, "the session wrote a partial packet");
+      bytes = bytes.subspan(r.consumed);
+      std::uint16_t new_id = 0;
+      if (const auto* pub = std::get_if<bp::publish>(&p);
+          pub && pub->qos != bp::qos::at_most_once && !pub->dup) {
+        new_id = pub->packet_id;
+      } else if (const auto* sub = std::get_if<bp::subscribe>(&p)) {
+        new_id = sub->packet_id;
+      } else if (const auto* unsub = std::get_if<bp::unsubscribe>(&p)) {
+        new_id = unsub->packet_id;
+      }
+      if (new_id != 0) {
+        require(!ids_before_.test(new_id) || republished_id_ok(new_id),
+                "a new packet took a packet id already in use");
+        require(fresh.insert(new_id).second, "two new packets took the same packet id");
+      }
+    }
+  }
+
+  // After a lost session, republished messages and resent subscriptions get
+  // ids again; the ids they had were freed in the same step.
+  bool republished_id_ok(std::uint16_t) const { return lost_session_in_step(); }
+  bool lost_session_in_step() const {
+    for (const auto& a : session_.actions()) {
+      if (const auto* c = std::get_if<bp::connected>(&a)) {
+        return !c->ack.session_present;
+      }
+    }
+    return false;
+  }
+
+  FuzzedDataProvider& in_;
+  bp::memory_store store_;
+  bp::session session_;
+  std::uint64_t now_ = 1'000;
+  std::set<std::uint16_t> delivered_;
+  std::bitset<65536> ids_before_;
+};
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  FuzzedDataProvider in(data, size);
+  harness h(in);
+  h.run();
+  return 0;
+}

@@ -4,55 +4,64 @@
 
 namespace braid::protocol {
 
-void memory_store::add(stored_publish record) {
-  if (records_.empty()) {
-    first_ = record.sequence;
+void memory_store::grow() {
+  std::vector<std::optional<stored_publish>> bigger(ring_.empty() ? 64 : ring_.size() * 2);
+  for (std::size_t i = 0; i < span_; ++i) {
+    bigger[i] = std::move(ring_[(head_ + i) & (ring_.size() - 1)]);
   }
-  // Sequences only grow; a gap (a sequence never stored) stays an empty slot.
-  while (first_ + records_.size() < record.sequence) {
-    records_.emplace_back();
+  ring_ = std::move(bigger);
+  head_ = 0;
+}
+
+void memory_store::add(stored_publish record) {
+  if (span_ == 0) {
+    first_ = record.sequence;
   }
   if (record.sequence < first_) {
     return; // older than anything kept: the session never does this
   }
-  auto index = record.sequence - first_;
-  if (index == records_.size()) {
-    records_.emplace_back(std::move(record));
-    ++live_;
-  } else if (!records_[index]) {
-    records_[index] = std::move(record);
+  // Sequences only grow; a gap (a sequence never stored) stays an empty slot.
+  const auto needed = static_cast<std::size_t>(record.sequence - first_) + 1;
+  while (needed > ring_.size()) {
+    grow();
+  }
+  span_ = std::max(span_, needed);
+  auto& s = slot(record.sequence);
+  if (!s) {
+    s = std::move(record);
     ++live_;
   }
 }
 
 stored_publish* memory_store::find(std::uint64_t sequence) {
-  if (sequence < first_ || sequence - first_ >= records_.size()) {
+  if (sequence < first_ || sequence - first_ >= span_) {
     return nullptr;
   }
-  auto& slot = records_[sequence - first_];
-  return slot ? &*slot : nullptr;
+  auto& s = slot(sequence);
+  return s ? &*s : nullptr;
 }
 
 void memory_store::remove(std::uint64_t sequence) {
-  if (sequence < first_ || sequence - first_ >= records_.size()) {
+  if (sequence < first_ || sequence - first_ >= span_) {
     return;
   }
-  auto& slot = records_[sequence - first_];
-  if (slot) {
-    slot.reset();
+  auto& s = slot(sequence);
+  if (s) {
+    s.reset();
     --live_;
   }
-  while (!records_.empty() && !records_.front()) {
-    records_.pop_front();
+  while (span_ != 0 && !ring_[head_]) {
+    head_ = (head_ + 1) & (ring_.size() - 1);
     ++first_;
+    --span_;
   }
 }
 
 std::vector<std::uint64_t> memory_store::sequences() const {
   std::vector<std::uint64_t> out;
   out.reserve(live_);
-  for (std::size_t i = 0; i < records_.size(); ++i) {
-    if (records_[i]) {
+  for (std::size_t i = 0; i < span_; ++i) {
+    if (ring_[(head_ + i) & (ring_.size() - 1)]) {
       out.push_back(first_ + i);
     }
   }
@@ -99,7 +108,11 @@ void memory_store::remove_subscription(std::string_view filter) {
 }
 
 void memory_store::clear(bool keep_subscriptions) {
-  records_.clear();
+  for (auto& s : ring_) {
+    s.reset();
+  }
+  head_ = 0;
+  span_ = 0;
   live_ = 0;
   incoming_.reset();
   incoming_count_ = 0;

@@ -1,11 +1,10 @@
 // The session's life cycle: CONNECT and CONNACK, resuming or losing the
 // session, keep alive, closing, and the output buffer.
 
+#include <braid/protocol/encoder.hpp>
 #include <braid/protocol/session/session.hpp>
 
 #include "session_internal.hpp"
-
-#include <braid/protocol/encoder.hpp>
 
 #include <algorithm>
 
@@ -308,7 +307,7 @@ void session::lose_session(connected& event) {
   in_flight_ids_.clear();
   in_flight_ = 0;
   // Republished messages go before the ones queued after them.
-  queue_.insert(queue_.begin(), requeue.begin(), requeue.end());
+  queue_.push_front(requeue);
   store_.clear_incoming();
   if (config_.resubscribe && (had_session_ || config_.connect_packet.clean_start)) {
     auto subscriptions = store_.subscriptions();

@@ -1,11 +1,10 @@
 // Outgoing messages: the QoS 0/1/2 flows, the in-flight window and queue,
 // packet ids, broker limits and outgoing topic aliases.
 
+#include <braid/protocol/encoder.hpp>
 #include <braid/protocol/session/session.hpp>
 
 #include "session_internal.hpp"
-
-#include <braid/protocol/encoder.hpp>
 
 #include <algorithm>
 
@@ -90,6 +89,38 @@ std::error_code session::publish(struct publish message, request_id& id, std::ui
   return {};
 }
 
+std::error_code session::publish(const publish_view& message, request_id& id,
+                                 std::uint64_t now_ms) {
+  if (message.qos != qos::at_most_once || state_ != session_state::connected) {
+    struct publish copy;
+    copy.topic.assign(message.topic);
+    copy.payload.assign(message.payload.begin(), message.payload.end());
+    copy.qos = message.qos;
+    copy.retain = message.retain;
+    if (message.props != nullptr) {
+      copy.props = *message.props;
+    }
+    return publish(std::move(copy), id, now_ms);
+  }
+  now_ms_ = now_ms;
+  auto view = message;
+  view.dup = false;
+  std::size_t size = 0;
+  if (auto ec = encoded_size(view, version(), size)) {
+    return ec;
+  }
+  if (view.retain && !limits_.retain_available) {
+    return session_errc::retain_not_supported;
+  }
+  if (size > limits_.maximum_packet_size) {
+    return session_errc::packet_too_large;
+  }
+  id = next_request_id();
+  write_publish_view(view, false);
+  complete(id, request_kind::publish, {});
+  return {};
+}
+
 void session::send_qos0(request_id id, const struct publish& message) {
   if (auto ec = check_against_broker(message)) {
     complete(id, request_kind::publish, ec);
@@ -141,24 +172,29 @@ bool session::send_from_queue(std::uint64_t sequence) {
 }
 
 void session::write_publish(const stored_publish& record, bool dup) {
-  auto view = record.message.view();
+  write_publish_view(record.message.view(), dup);
+}
+
+void session::write_publish_view(publish_view view, bool dup) {
   view.dup = dup && view.qos != qos::at_most_once;
   const auto v = version();
   // A resend always carries the full topic: aliases belong to one connection.
+  const bool has_alias = view.props != nullptr && view.props->contains(property_id::topic_alias);
   if (v == protocol_version::v5 && config_.auto_topic_alias && !dup &&
-      limits_.topic_alias_maximum != 0 && !view.props->contains(property_id::topic_alias)) {
+      limits_.topic_alias_maximum != 0 && !has_alias) {
     auto& table = aliases_->outgoing;
-    auto known = table.find(record.message.topic);
+    const std::string topic{view.topic};
+    auto known = table.find(topic);
     std::uint16_t alias = 0;
     if (known != table.end()) {
       alias = known->second;
       view.topic = {};
     } else if (aliases_->next_outgoing <= limits_.topic_alias_maximum) {
       alias = aliases_->next_outgoing++;
-      table.emplace(record.message.topic, alias);
+      table.emplace(topic, alias);
     }
     if (alias != 0) {
-      properties with_alias = record.message.props;
+      properties with_alias = view.props != nullptr ? *view.props : properties{};
       with_alias.add(property_id::topic_alias, alias);
       view.props = &with_alias;
       (void)encode_publish(view, v, output_);
@@ -216,8 +252,8 @@ void session::on_publish_response(basic_publish_response<T>& p) {
   } else if constexpr (T == packet_type::pubrec) {
     if (record == nullptr || record->message.qos != qos::exactly_once) {
       const bool v5 = version() == protocol_version::v5;
-      write(pubrel{p.packet_id,
-                   v5 ? reason_code::packet_identifier_not_found : reason_code::success, {}});
+      write(pubrel{
+          p.packet_id, v5 ? reason_code::packet_identifier_not_found : reason_code::success, {}});
       return;
     }
     if (error && record->state == publish_state::sent) {
@@ -241,8 +277,7 @@ template void session::on_publish_response(pubrec&);
 template void session::on_publish_response(pubcomp&);
 
 bool session::cancel(request_id id) {
-  if (auto it = std::find(queue_.begin(), queue_.end(), id); it != queue_.end()) {
-    queue_.erase(it);
+  if (queue_.erase(id)) {
     store_.remove(id);
     complete(id, request_kind::publish, session_errc::cancelled);
     return true;

@@ -6,7 +6,6 @@
 
 #include <bitset>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,9 +35,17 @@ public:
   std::size_t size() const noexcept { return live_; }
 
 private:
-  // Records by sequence: slot i holds sequence first_ + i. Acknowledgements
-  // come mostly in order, so the front empties and slots are reused.
-  std::deque<std::optional<stored_publish>> records_;
+  // Records by sequence, in a ring that keeps its storage: slot (head_ + i)
+  // holds sequence first_ + i. Acknowledgements come mostly in order, so the
+  // front empties and its slots are reused: no allocation in steady state.
+  std::optional<stored_publish>& slot(std::uint64_t sequence) noexcept {
+    return ring_[(head_ + static_cast<std::size_t>(sequence - first_)) & (ring_.size() - 1)];
+  }
+  void grow();
+
+  std::vector<std::optional<stored_publish>> ring_;
+  std::size_t head_ = 0;
+  std::size_t span_ = 0; // slots from first_ to the last sequence added
   std::uint64_t first_ = 0;
   std::size_t live_ = 0;
   std::bitset<65536> incoming_;

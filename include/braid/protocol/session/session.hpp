@@ -25,6 +25,7 @@
 #include <braid/protocol/session/actions.hpp>
 #include <braid/protocol/session/errors.hpp>
 #include <braid/protocol/session/packet_id_pool.hpp>
+#include <braid/protocol/session/sequence_queue.hpp>
 #include <braid/protocol/session/store.hpp>
 
 #include <cstdint>
@@ -93,10 +94,10 @@ struct session_config {
 
 /// Where a session stands.
 enum class session_state : std::uint8_t {
-  disconnected,  ///< no connection
-  connecting,    ///< CONNECT sent, waiting for CONNACK
-  connected,     ///< CONNACK accepted
-  closing,       ///< close_connection asked for; waiting for connection_closed
+  disconnected, ///< no connection
+  connecting,   ///< CONNECT sent, waiting for CONNACK
+  connected,    ///< CONNACK accepted
+  closing,      ///< close_connection asked for; waiting for connection_closed
 };
 
 /// What the broker granted in CONNACK (MQTT 5; MQTT 3 gets the defaults).
@@ -143,6 +144,10 @@ public:
   /// QoS 0 completes once written to the output; QoS 1 on PUBACK; QoS 2 on
   /// PUBCOMP (or an error reason code in PUBACK/PUBREC).
   std::error_code publish(struct publish message, request_id& id, std::uint64_t now_ms);
+  /// The same with borrowed topic, payload and properties: a QoS 0 publish on
+  /// a connection is encoded at once and copies nothing; otherwise the message
+  /// is copied, since it must be kept.
+  std::error_code publish(const publish_view& message, request_id& id, std::uint64_t now_ms);
   /// Completes on SUBACK with a reason code per subscription.
   std::error_code subscribe(std::vector<subscription> subscriptions, properties props,
                             request_id& id, std::uint64_t now_ms);
@@ -219,6 +224,7 @@ private:
   template <class Packet>
   void write(const Packet& p);
   void write_publish(const stored_publish& record, bool dup);
+  void write_publish_view(publish_view view, bool dup);
   void send_qos0(request_id id, const struct publish& message);
   void pump();
   bool send_from_queue(std::uint64_t sequence);
@@ -257,7 +263,7 @@ private:
   broker_limits limits_;
 
   std::uint64_t next_id_ = 1;
-  std::deque<std::uint64_t> queue_;                  // sequences of queued QoS 1/2 publishes
+  sequence_queue queue_; // sequences of queued QoS 1/2 publishes, in order
   std::vector<std::pair<std::uint16_t, std::uint64_t>> in_flight_ids_; // packet id -> sequence
   std::size_t in_flight_ = 0;
   bool queue_was_full_ = false;
@@ -266,13 +272,12 @@ private:
   std::unique_ptr<alias_table> aliases_;
 
   bool had_session_ = false; // a CONNACK accepted with clean start off
-  std::uint64_t now_ms_ = 0;  // the time given with the input being handled
+  std::uint64_t now_ms_ = 0; // the time given with the input being handled
   std::uint64_t last_sent_ms_ = 0;
   std::uint64_t ping_sent_ms_ = 0;
   bool ping_outstanding_ = false;
   std::optional<request_id> reauth_request_;
   std::uint8_t armed_timers_ = 0; // bit per timer_id
-
 };
 
 } // namespace braid::protocol

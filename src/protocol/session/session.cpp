@@ -142,6 +142,11 @@ void session::connection_opened(std::uint64_t now_ms) {
   }
   reset_connection_state();
   state_ = session_state::connecting;
+  std::size_t size = 0;
+  if (auto ec = encoded_size(config_.connect_packet, config_.connect_packet.version, size)) {
+    request_close(ec); // the configured CONNECT cannot be sent (the caller's mistake)
+    return;
+  }
   write_connect();
   note_sent(now_ms);
   if (config_.connack_timeout_ms != 0) {
@@ -181,8 +186,10 @@ void session::on_connack(connack& p, std::uint64_t now_ms) {
   disarm(timer_id::connack_timeout);
   auto& c = config_.connect_packet;
   if (p.reason != reason_code::success) {
+    // 3.1 cannot carry an empty client id: falling back would write no CONNECT.
     const bool fallback = config_.fallback_to_3_1 && c.version == protocol_version::v3_1_1 &&
-                          p.reason == reason_code::unsupported_protocol_version;
+                          p.reason == reason_code::unsupported_protocol_version &&
+                          !c.client_id.empty();
     if (fallback) {
       c.version = protocol_version::v3_1;
     }
@@ -223,10 +230,9 @@ void session::on_connack(connack& p, std::uint64_t now_ms) {
     }
   }
   pump();
-  note_sent(now_ms);
-  if (keep_alive_ms() != 0) {
-    arm(timer_id::keep_alive, keep_alive_ms());
-  }
+  // Keep alive counts from the last packet sent, maybe the CONNECT (3.1.1
+  // 3.1.2-23): the timer is armed for what is left of the interval.
+  on_keep_alive(now_ms);
   actions_.emplace_back(std::move(event));
 }
 
@@ -309,6 +315,9 @@ void session::lose_session(connected& event) {
   // Republished messages go before the ones queued after them.
   queue_.push_front(requeue);
   store_.clear_incoming();
+  // A resubscription still unanswered from an earlier connection is replaced
+  // (requests_ must not grow with every lost session).
+  std::erase_if(requests_, [](const pending_request& r) { return r.id == 0; });
   if (config_.resubscribe && (had_session_ || config_.connect_packet.clean_start)) {
     auto subscriptions = store_.subscriptions();
     if (!subscriptions.empty()) {
@@ -376,7 +385,9 @@ void session::fail_connection(std::error_code ec, reason_code rc) {
     return;
   }
   if (config_.connect_packet.version == protocol_version::v5) {
-    write(protocol::disconnect{rc, {}});
+    // Only a reason DISCONNECT may carry: an unwritable one would send nothing.
+    write(protocol::disconnect{
+        is_allowed(packet_type::disconnect, rc) ? rc : reason_code::protocol_error, {}});
   }
   request_close(ec);
 }

@@ -1,12 +1,11 @@
 // Incoming packets, and the requests that wait for an answer: subscribe,
 // unsubscribe, ping, disconnect, re-authentication.
 
+#include <braid/protocol/encoder.hpp>
+#include <braid/protocol/error.hpp>
 #include <braid/protocol/session/session.hpp>
 
 #include "session_internal.hpp"
-
-#include <braid/protocol/encoder.hpp>
-#include <braid/protocol/error.hpp>
 
 #include <algorithm>
 
@@ -227,6 +226,9 @@ std::error_code session::subscribe(std::vector<subscription> subscriptions, prop
   if (auto ec = encoded_size(request, version(), size)) {
     return ec;
   }
+  if (state_ == session_state::connected && size > limits_.maximum_packet_size) {
+    return session_errc::packet_too_large; // 5.0 3.2.2-15
+  }
   return add_request(request_kind::subscribe, std::move(request), id);
 }
 
@@ -237,6 +239,9 @@ std::error_code session::unsubscribe(std::vector<std::string> filters, propertie
   std::size_t size = 0;
   if (auto ec = encoded_size(request, version(), size)) {
     return ec;
+  }
+  if (state_ == session_state::connected && size > limits_.maximum_packet_size) {
+    return session_errc::packet_too_large; // 5.0 3.2.2-15
   }
   return add_request(request_kind::unsubscribe, std::move(request), id);
 }
@@ -304,6 +309,13 @@ std::error_code session::disconnect(reason_code reason, properties props, reques
   if (auto ec = encoded_size(request, version(), size)) {
     return ec;
   }
+  // A non-zero Session Expiry Interval after a zero one in CONNECT is a
+  // protocol error (5.0 3.14.2.2.2).
+  if (request.props.integer(property_id::session_expiry_interval).value_or(0) != 0 &&
+      config_.connect_packet.props.integer(property_id::session_expiry_interval).value_or(0) ==
+          0) {
+    return session_errc::invalid_request;
+  }
   if (state_ == session_state::disconnected || state_ == session_state::closing) {
     return session_errc::not_connected;
   }
@@ -332,6 +344,9 @@ std::error_code session::reauthenticate(request_id& id, std::uint64_t now_ms) {
   if (state_ != session_state::connected) {
     return session_errc::not_connected;
   }
+  if (reauth_request_) {
+    return session_errc::request_limit; // one exchange at a time
+  }
   id = next_request_id();
   reauth_request_ = id;
   properties props;
@@ -348,7 +363,8 @@ void session::on_auth(auth& p) {
   }
   const auto* method = p.props.string(property_id::authentication_method);
   if (method == nullptr || *method != config_.auth->method()) {
-    fail_connection(session_errc::unexpected_packet, reason_code::bad_authentication_method);
+    // 0x8C is not a DISCONNECT reason code: another method is a protocol error.
+    fail_connection(session_errc::unexpected_packet, reason_code::protocol_error);
     return;
   }
   const auto* data = p.props.binary(property_id::authentication_data);

@@ -69,11 +69,11 @@ struct request_completed {
 
 /// CONNACK accepted the connection.
 struct connected {
-  connack ack{};                   ///< session present, MQTT 5 properties
-  std::size_t resent = 0;        ///< PUBLISH and PUBREL resent from the session
-  std::size_t republished = 0;   ///< in-flight messages sent again as new (session lost)
-  std::size_t failed = 0;        ///< in-flight messages failed (session lost, policy fail)
-  std::size_t resubscribed = 0;  ///< subscriptions restored (session lost)
+  connack ack{};                ///< session present, MQTT 5 properties
+  std::size_t resent = 0;       ///< PUBLISH and PUBREL resent from the session
+  std::size_t republished = 0;  ///< in-flight messages sent again as new (session lost)
+  std::size_t failed = 0;       ///< in-flight messages failed (session lost, policy fail)
+  std::size_t resubscribed = 0; ///< subscriptions restored (session lost)
   bool operator==(const connected&) const = default;
 };
 
@@ -105,8 +105,8 @@ struct queue_space_available {
   bool operator==(const queue_space_available&) const = default;
 };
 
-using action = std::variant<arm_timer, cancel_timer, message_received, request_completed,
-                            connected, connection_refused, server_disconnected, close_connection,
-                            queue_space_available>;
+using action =
+    std::variant<arm_timer, cancel_timer, message_received, request_completed, connected,
+                 connection_refused, server_disconnected, close_connection, queue_space_available>;
 
 } // namespace braid::protocol

@@ -15,29 +15,29 @@ namespace braid::protocol {
 
 enum class session_errc {
   // --- the caller's mistakes (invalid argument)
-  not_connected = 1,     ///< operation needs a connection and there is none
-  already_connected,     ///< connection_opened while a connection is open
-  queue_full,            ///< the publish queue is at its bound (overflow policy "fail")
-  request_limit,         ///< too many subscribe/unsubscribe/ping requests outstanding
-  qos_not_supported,     ///< QoS above the broker's Maximum QoS
-  retain_not_supported,  ///< retain requested but the broker's Retain Available is 0
-  packet_too_large,      ///< packet over the broker's Maximum Packet Size
+  not_connected = 1,       ///< operation needs a connection and there is none
+  already_connected,       ///< connection_opened while a connection is open
+  queue_full,              ///< the publish queue is at its bound (overflow policy "fail")
+  request_limit,           ///< too many subscribe/unsubscribe/ping requests outstanding
+  qos_not_supported,       ///< QoS above the broker's Maximum QoS
+  retain_not_supported,    ///< retain requested but the broker's Retain Available is 0
+  packet_too_large,        ///< packet over the broker's Maximum Packet Size
   not_in_protocol_version, ///< MQTT 5 feature requested on an older connection
-  invalid_request,       ///< request fails packet validation (see the protocol errc)
+  invalid_request,         ///< request fails packet validation (see the protocol errc)
   // --- what happened to the connection
-  connection_lost,          ///< the connection closed before the request completed
-  keep_alive_timeout,       ///< no packet from the broker within the keep alive window
-  connack_timeout,          ///< no CONNACK in time
-  server_disconnected,      ///< the broker sent DISCONNECT (reason in the event)
-  session_lost,             ///< broker lost the session; pending messages failed (policy)
-  cancelled,                ///< the request was cancelled before it was sent
+  connection_lost,     ///< the connection closed before the request completed
+  keep_alive_timeout,  ///< no packet from the broker within the keep alive window
+  connack_timeout,     ///< no CONNACK in time
+  server_disconnected, ///< the broker sent DISCONNECT (reason in the event)
+  session_lost,        ///< broker lost the session; pending messages failed (policy)
+  cancelled,           ///< the request was cancelled before it was sent
   // --- the broker's mistakes (protocol errors)
-  unexpected_packet,        ///< a packet not allowed from a server or in this state
+  unexpected_packet,             ///< a packet not allowed from a server or in this state
   session_present_without_state, ///< session present on a clean start
-  topic_alias_invalid,      ///< incoming topic alias 0, over our maximum, or unknown
-  receive_maximum_exceeded, ///< more unacknowledged QoS 2 PUBLISH than we allow
-  packet_id_mismatch,       ///< SUBACK/UNSUBACK reason count does not match the request
-  disconnecting,            ///< a disconnect is in progress
+  topic_alias_invalid,           ///< incoming topic alias 0, over our maximum, or unknown
+  receive_maximum_exceeded,      ///< more unacknowledged QoS 2 PUBLISH than we allow
+  packet_id_mismatch,            ///< SUBACK/UNSUBACK reason count does not match the request
+  disconnecting,                 ///< a disconnect is in progress
 };
 
 const std::error_category& session_category() noexcept;

@@ -170,6 +170,11 @@ public:
   // --- outputs -----------------------------------------------------------
   const std::vector<action>& actions() const noexcept { return actions_; }
   void clear_actions() noexcept { actions_.clear(); }
+  /// Moves the pending actions into `out` (cleared first), leaving none.
+  void take_actions(std::vector<action>& out) noexcept {
+    out.clear();
+    std::swap(out, actions_);
+  }
   /// Bytes to write, coalesced: every packet produced since the last swap.
   bool has_output() const noexcept { return !output_.empty(); }
   const output_buffer& output() const noexcept { return output_; }

@@ -24,7 +24,7 @@ enum class publish_state : std::uint8_t {
 
 struct stored_publish {
   std::uint64_t sequence = 0; ///< acceptance order, strictly increasing
-  publish message{};            ///< packet_id is 0 while queued
+  publish message{};          ///< packet_id is 0 while queued
   publish_state state = publish_state::queued;
   bool operator==(const stored_publish&) const = default;
 };

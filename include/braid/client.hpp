@@ -1,0 +1,155 @@
+#pragma once
+// braid::client — an MQTT client on Asio. Every operation is an Asio
+// asynchronous operation taking any completion token: a callback,
+// asio::use_future, asio::use_awaitable, asio::deferred, as_tuple(...).
+//
+//   boost::asio::io_context io;
+//   braid::client c(io.get_executor(), config);
+//   c.async_connect("127.0.0.1", "1883", [&](error_code ec, braid::protocol::connack) {
+//     c.async_publish("a/b", braid::protocol::to_bytes("hi"), braid::protocol::qos::at_least_once,
+//                     false, [](error_code ec, braid::protocol::reason_code) { ... });
+//   });
+//   io.run();
+//
+// Thread safety: every member may be called from any thread; the work runs on
+// the client's strand, and calling the client from its own handlers is fine.
+// Handlers run on their associated executor (by default the client's), never
+// inside the call that started the operation.
+//
+// Status: TCP (mqtt://) only so far; TLS, WebSocket and the reconnecting
+// service come with the rest of the Asio issue.
+
+#include <braid/detail/client_impl.hpp>
+#include <braid/protocol/packets.hpp>
+#include <braid/protocol/session/session.hpp>
+
+#include <boost/asio/async_result.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace braid {
+
+namespace asio = boost::asio;
+
+/// Handlers take Asio's error code: with use_awaitable and use_future an error
+/// becomes a boost::system::system_error. It holds braid's categories as they
+/// are: compare with `std::error_code(ec) == braid::protocol::session_errc::...`.
+using error_code = boost::system::error_code;
+
+class client {
+public:
+  using executor_type = asio::any_io_executor;
+
+  /// `config` sets CONNECT (client id, version, keep alive, will, credentials,
+  /// clean start), the in-flight window and the queue bounds.
+  client(executor_type executor, protocol::session_config config)
+      : impl_(std::make_shared<detail::client_impl>(std::move(executor), std::move(config))) {}
+  ~client() { impl_->close(); }
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  executor_type get_executor() const { return impl_->get_executor(); }
+
+  /// Resolves `host`, connects over TCP, sends CONNECT and waits for CONNACK.
+  /// Handler: void(error_code, protocol::connack). Errors: resolver and
+  /// socket errors; a refused CONNACK as an error of the braid.mqtt category
+  /// (e.g. "Not authorized") with the CONNACK passed along.
+  template <class Token>
+  auto async_connect(std::string host, std::string port, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, protocol::connack)>(
+        [impl = impl_](auto handler, std::string h, std::string p) {
+          impl->connect(std::move(h), std::move(p), std::move(handler));
+        },
+        token, std::move(host), std::move(port));
+  }
+
+  /// Publishes a message. Completes when the QoS flow is done: QoS 0 once
+  /// written, QoS 1 on PUBACK, QoS 2 on PUBCOMP. Handler:
+  /// void(error_code, protocol::reason_code). Made while disconnected,
+  /// the message waits (bounded) for the next connection. Errors: invalid
+  /// topic or options (braid.protocol), broker limits and queue bounds
+  /// (braid.session), a reason code of 0x80 or more from the broker (braid.mqtt).
+  template <class Token>
+  auto async_publish(std::string topic, protocol::bytes payload, protocol::qos q, bool retain,
+                     Token&& token) {
+    protocol::publish message;
+    message.topic = std::move(topic);
+    message.payload = std::move(payload);
+    message.qos = q;
+    message.retain = retain;
+    return async_publish(std::move(message), std::forward<Token>(token));
+  }
+
+  /// The same with a whole message (MQTT 5 properties included).
+  template <class Token>
+  auto async_publish(protocol::publish message, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, protocol::reason_code)>(
+        [impl = impl_](auto handler, protocol::publish m) {
+          impl->publish(std::move(m), std::move(handler));
+        },
+        token, std::move(message));
+  }
+
+  /// Subscribes to one or many filters. Handler: void(error_code,
+  /// std::vector<protocol::reason_code>) with a granted QoS or failure per filter.
+  template <class Token>
+  auto async_subscribe(std::vector<protocol::subscription> subscriptions, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, std::vector<protocol::reason_code>)>(
+        [impl = impl_](auto handler, std::vector<protocol::subscription> s) {
+          impl->subscribe(std::move(s), {}, std::move(handler));
+        },
+        token, std::move(subscriptions));
+  }
+
+  /// Unsubscribes. Handler: void(error_code, std::vector<protocol::reason_code>)
+  /// (MQTT 3: an empty vector).
+  template <class Token>
+  auto async_unsubscribe(std::vector<std::string> filters, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, std::vector<protocol::reason_code>)>(
+        [impl = impl_](auto handler, std::vector<std::string> f) {
+          impl->unsubscribe(std::move(f), {}, std::move(handler));
+        },
+        token, std::move(filters));
+  }
+
+  /// PINGREQ / PINGRESP. Handler: void(error_code).
+  template <class Token>
+  auto async_ping(Token&& token) {
+    return asio::async_initiate<Token, void(error_code)>(
+        [impl = impl_](auto handler) { impl->ping(std::move(handler)); }, token);
+  }
+
+  /// Sends DISCONNECT and closes the connection (the will is not published).
+  /// Handler: void(error_code).
+  template <class Token>
+  auto async_disconnect(Token&& token) {
+    return asio::async_initiate<Token, void(error_code)>(
+        [impl = impl_](auto handler) { impl->disconnect(std::move(handler)); }, token);
+  }
+
+  /// The next message from the broker, for coroutine loops. Handler:
+  /// void(error_code, protocol::publish). Messages that arrive with no
+  /// receive waiting are kept in order (unless a message handler is set).
+  template <class Token>
+  auto async_receive(Token&& token) {
+    return asio::async_initiate<Token, void(error_code, protocol::publish)>(
+        [impl = impl_](auto handler) { impl->receive(std::move(handler)); }, token);
+  }
+
+  /// Every message from the broker goes to `handler` (the seed's onPublish)
+  /// instead of async_receive. Runs on the client's strand.
+  void set_message_handler(std::function<void(const protocol::publish&)> handler) {
+    impl_->set_message_handler(std::move(handler));
+  }
+
+  /// Closes the connection at once, without DISCONNECT (the broker publishes
+  /// the will). Pending operations fail with session_errc::connection_lost.
+  void close() { impl_->close(); }
+
+private:
+  std::shared_ptr<detail::client_impl> impl_;
+};
+
+} // namespace braid

@@ -1,0 +1,99 @@
+#pragma once
+// Internal: the shared state of a braid::client, compiled once in
+// src/client/client_impl.cpp. It runs one protocol::session over a TCP
+// socket: a read loop feeds the session, its actions become timers,
+// completions and deliveries, and its output is written coalesced.
+
+#include <braid/protocol/session/memory_store.hpp>
+#include <braid/protocol/session/session.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/system/error_code.hpp>
+
+#include <array>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+namespace braid::detail {
+
+namespace asio = boost::asio;
+namespace bp = braid::protocol;
+
+// Asio's error code type, so that use_awaitable and use_future turn errors
+// into exceptions; it carries braid's std::error_code categories unchanged.
+using error_code = boost::system::error_code;
+using connect_handler = asio::any_completion_handler<void(error_code, bp::connack)>;
+using publish_handler = asio::any_completion_handler<void(error_code, bp::reason_code)>;
+using reasons_handler =
+    asio::any_completion_handler<void(error_code, std::vector<bp::reason_code>)>;
+using plain_handler = asio::any_completion_handler<void(error_code)>;
+using receive_handler = asio::any_completion_handler<void(error_code, bp::publish)>;
+
+class client_impl : public std::enable_shared_from_this<client_impl> {
+public:
+  client_impl(asio::any_io_executor executor, bp::session_config config);
+  ~client_impl();
+
+  asio::any_io_executor get_executor() const { return strand_; }
+
+  void connect(std::string host, std::string port, connect_handler handler);
+  void publish(bp::publish message, publish_handler handler);
+  void subscribe(std::vector<bp::subscription> subscriptions, bp::properties props,
+                 reasons_handler handler);
+  void unsubscribe(std::vector<std::string> filters, bp::properties props, reasons_handler handler);
+  void ping(plain_handler handler);
+  void disconnect(plain_handler handler);
+  void receive(receive_handler handler);
+  void set_message_handler(std::function<void(const bp::publish&)> handler);
+  void close();
+
+private:
+  using any_handler = std::variant<publish_handler, reasons_handler, plain_handler>;
+
+  void on_resolved(std::error_code ec, const asio::ip::tcp::resolver::results_type& endpoints);
+  void on_connected(std::error_code ec);
+  void start_read();
+  void on_read(std::error_code ec, std::size_t n);
+  void flush();
+  void on_written(std::error_code ec);
+  void process_actions();
+  void handle(bp::request_completed& done);
+  void deliver(bp::publish message);
+  void arm(bp::timer_id t, std::uint64_t delay_ms);
+  void transport_closed(std::error_code ec);
+  void fail_connect(std::error_code ec);
+  void add_handler(bp::request_id id, any_handler handler);
+  std::uint64_t now_ms() const;
+
+  asio::strand<asio::any_io_executor> strand_;
+  asio::ip::tcp::resolver resolver_;
+  asio::ip::tcp::socket socket_;
+  std::array<asio::steady_timer, 3> timers_;
+  bp::memory_store store_;
+  bp::session session_;
+  std::vector<std::uint8_t> read_buffer_;
+  bp::output_buffer writing_;
+  bool write_in_flight_ = false;
+  bool reading_ = false;
+  bool open_ = false;
+  bool closing_ = false; // close once the pending output is written
+  std::error_code close_reason_;
+  std::optional<connect_handler> connect_handler_;
+  std::optional<bp::connack> refused_; // a refusing CONNACK, for the connect handler
+  std::unordered_map<bp::request_id, any_handler> handlers_;
+  std::deque<bp::publish> received_;
+  std::deque<receive_handler> receivers_;
+  std::function<void(const bp::publish&)> on_message_;
+};
+
+} // namespace braid::detail

@@ -1,0 +1,361 @@
+#include <braid/detail/client_impl.hpp>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include <chrono>
+
+namespace braid::detail {
+namespace {
+
+// Runs a completion handler later, on its associated executor (by default
+// the client's strand), so that it never runs inside the call that caused it.
+template <class Handler, class Executor, class... Args>
+void post_result(Handler handler, const Executor& strand, error_code ec, Args... args) {
+  asio::post(strand, [strand, ec, h = std::move(handler), ... a = std::move(args)]() mutable {
+    auto ex = asio::get_associated_executor(h, strand);
+    asio::dispatch(ex, [ec, h = std::move(h), ... b = std::move(a)]() mutable {
+      std::move(h)(ec, std::move(b)...);
+    });
+  });
+}
+
+template <class Handler, class Executor, class... Args>
+void post_completion(Handler handler, const Executor& strand, std::error_code ec, Args... args) {
+  post_result(std::move(handler), strand, error_code{ec}, std::move(args)...);
+}
+
+} // namespace
+
+client_impl::client_impl(asio::any_io_executor executor, bp::session_config config)
+    : strand_(asio::make_strand(executor)), resolver_(strand_),
+      socket_(strand_), timers_{asio::steady_timer(strand_), asio::steady_timer(strand_),
+                                asio::steady_timer(strand_)},
+      session_(std::move(config), store_), read_buffer_(64 * 1024) {
+}
+
+client_impl::~client_impl() = default;
+
+std::uint64_t client_impl::now_ms() const {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::steady_clock::now().time_since_epoch())
+                                        .count());
+}
+
+void client_impl::connect(std::string host, std::string port, connect_handler handler) {
+  asio::dispatch(strand_, [self = shared_from_this(), host = std::move(host),
+                           port = std::move(port), h = std::move(handler)]() mutable {
+    if (self->open_ || self->connect_handler_) {
+      post_completion(std::move(h), self->strand_,
+                      std::error_code{bp::session_errc::already_connected}, bp::connack{});
+      return;
+    }
+    self->connect_handler_.emplace(std::move(h));
+    self->refused_.reset();
+    self->resolver_.async_resolve(
+        host, port,
+        [self](std::error_code ec, const asio::ip::tcp::resolver::results_type& endpoints) {
+          self->on_resolved(ec, endpoints);
+        });
+  });
+}
+
+void client_impl::on_resolved(std::error_code ec,
+                              const asio::ip::tcp::resolver::results_type& endpoints) {
+  if (ec) {
+    fail_connect(ec);
+    return;
+  }
+  asio::async_connect(
+      socket_, endpoints,
+      [self = shared_from_this()](std::error_code e, const auto&) { self->on_connected(e); });
+}
+
+void client_impl::on_connected(std::error_code ec) {
+  if (ec) {
+    fail_connect(ec);
+    return;
+  }
+  boost::system::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  open_ = true;
+  closing_ = false;
+  session_.connection_opened(now_ms());
+  start_read();
+  process_actions();
+  flush();
+}
+
+void client_impl::start_read() {
+  if (reading_ || !open_) {
+    return;
+  }
+  reading_ = true;
+  socket_.async_read_some(
+      asio::buffer(read_buffer_),
+      [self = shared_from_this()](std::error_code ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+void client_impl::on_read(std::error_code ec, std::size_t n) {
+  reading_ = false;
+  if (!open_) {
+    return;
+  }
+  if (ec) {
+    transport_closed(ec);
+    return;
+  }
+  session_.bytes_received({read_buffer_.data(), n}, now_ms());
+  process_actions();
+  flush();
+  start_read();
+}
+
+// Everything the session produced since the last write goes out in one write.
+void client_impl::flush() {
+  if (write_in_flight_ || !open_) {
+    return;
+  }
+  if (!session_.has_output()) {
+    if (closing_) {
+      transport_closed(close_reason_);
+    }
+    return;
+  }
+  writing_.clear();
+  session_.swap_output(writing_);
+  write_in_flight_ = true;
+  asio::async_write(
+      socket_, asio::buffer(writing_.data(), writing_.size()),
+      [self = shared_from_this()](std::error_code ec, std::size_t) { self->on_written(ec); });
+}
+
+void client_impl::on_written(std::error_code ec) {
+  write_in_flight_ = false;
+  if (ec) {
+    transport_closed(ec);
+    return;
+  }
+  flush();
+}
+
+void client_impl::process_actions() {
+  std::vector<bp::action> batch;
+  session_.take_actions(batch);
+  for (auto& a : batch) {
+    std::visit(
+        [&](auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, bp::arm_timer>) {
+            arm(x.timer, x.delay_ms);
+          } else if constexpr (std::is_same_v<T, bp::cancel_timer>) {
+            timers_[static_cast<std::size_t>(x.timer)].cancel();
+          } else if constexpr (std::is_same_v<T, bp::message_received>) {
+            deliver(std::move(x.message));
+          } else if constexpr (std::is_same_v<T, bp::request_completed>) {
+            handle(x);
+          } else if constexpr (std::is_same_v<T, bp::connected>) {
+            if (connect_handler_) {
+              post_completion(std::move(*connect_handler_), strand_, std::error_code{},
+                              std::move(x.ack));
+              connect_handler_.reset();
+            }
+          } else if constexpr (std::is_same_v<T, bp::connection_refused>) {
+            refused_ = std::move(x.ack);
+          } else if constexpr (std::is_same_v<T, bp::close_connection>) {
+            // Pending output (a DISCONNECT) is written first: see flush().
+            closing_ = true;
+            close_reason_ = x.reason;
+          }
+        },
+        a);
+  }
+}
+
+void client_impl::handle(bp::request_completed& done) {
+  auto it = handlers_.find(done.id);
+  if (it == handlers_.end()) {
+    return;
+  }
+  auto handler = std::move(it->second);
+  handlers_.erase(it);
+  std::visit(
+      [&](auto& h) {
+        using H = std::decay_t<decltype(h)>;
+        if constexpr (std::is_same_v<H, publish_handler>) {
+          post_completion(std::move(h), strand_, done.error, done.reason);
+        } else if constexpr (std::is_same_v<H, reasons_handler>) {
+          post_completion(std::move(h), strand_, done.error, std::move(done.reasons));
+        } else {
+          post_completion(std::move(h), strand_, done.error);
+        }
+      },
+      handler);
+}
+
+void client_impl::deliver(bp::publish message) {
+  if (on_message_) {
+    asio::post(strand_, [self = shared_from_this(), m = std::move(message)] {
+      if (self->on_message_) {
+        self->on_message_(m);
+      }
+    });
+    return;
+  }
+  if (!receivers_.empty()) {
+    auto h = std::move(receivers_.front());
+    receivers_.pop_front();
+    post_completion(std::move(h), strand_, std::error_code{}, std::move(message));
+    return;
+  }
+  received_.push_back(std::move(message));
+}
+
+void client_impl::arm(bp::timer_id t, std::uint64_t delay_ms) {
+  auto& timer = timers_[static_cast<std::size_t>(t)];
+  timer.expires_after(std::chrono::milliseconds(delay_ms));
+  timer.async_wait([self = shared_from_this(), t](std::error_code ec) {
+    if (ec || !self->open_) {
+      return; // cancelled or re-armed
+    }
+    self->session_.timer_fired(t, self->now_ms());
+    self->process_actions();
+    self->flush();
+  });
+}
+
+void client_impl::transport_closed(std::error_code ec) {
+  if (!open_) {
+    return;
+  }
+  open_ = false;
+  closing_ = false;
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  for (auto& timer : timers_) {
+    timer.cancel();
+  }
+  session_.connection_closed(ec, now_ms());
+  process_actions();
+  fail_connect(ec ? ec : std::error_code{bp::session_errc::connection_lost});
+  // Without the reconnecting service nothing more will arrive.
+  while (!receivers_.empty()) {
+    auto h = std::move(receivers_.front());
+    receivers_.pop_front();
+    post_completion(std::move(h), strand_, std::error_code{bp::session_errc::connection_lost},
+                    bp::publish{});
+  }
+}
+
+void client_impl::fail_connect(std::error_code ec) {
+  if (!connect_handler_) {
+    return;
+  }
+  post_completion(std::move(*connect_handler_), strand_, ec, refused_.value_or(bp::connack{}));
+  connect_handler_.reset();
+}
+
+void client_impl::add_handler(bp::request_id id, any_handler handler) {
+  handlers_.emplace(id, std::move(handler));
+}
+
+void client_impl::publish(bp::publish message, publish_handler handler) {
+  asio::dispatch(strand_, [self = shared_from_this(), m = std::move(message),
+                           h = std::move(handler)]() mutable {
+    bp::request_id id = 0;
+    if (auto ec = self->session_.publish(std::move(m), id, self->now_ms())) {
+      post_completion(std::move(h), self->strand_, ec, bp::reason_code::success);
+      return;
+    }
+    self->add_handler(id, std::move(h));
+    self->process_actions();
+    self->flush();
+  });
+}
+
+void client_impl::subscribe(std::vector<bp::subscription> subscriptions, bp::properties props,
+                            reasons_handler handler) {
+  asio::dispatch(strand_, [self = shared_from_this(), s = std::move(subscriptions),
+                           p = std::move(props), h = std::move(handler)]() mutable {
+    bp::request_id id = 0;
+    if (auto ec = self->session_.subscribe(std::move(s), std::move(p), id, self->now_ms())) {
+      post_completion(std::move(h), self->strand_, ec, std::vector<bp::reason_code>{});
+      return;
+    }
+    self->add_handler(id, std::move(h));
+    self->process_actions();
+    self->flush();
+  });
+}
+
+void client_impl::unsubscribe(std::vector<std::string> filters, bp::properties props,
+                              reasons_handler handler) {
+  asio::dispatch(strand_, [self = shared_from_this(), f = std::move(filters), p = std::move(props),
+                           h = std::move(handler)]() mutable {
+    bp::request_id id = 0;
+    if (auto ec = self->session_.unsubscribe(std::move(f), std::move(p), id, self->now_ms())) {
+      post_completion(std::move(h), self->strand_, ec, std::vector<bp::reason_code>{});
+      return;
+    }
+    self->add_handler(id, std::move(h));
+    self->process_actions();
+    self->flush();
+  });
+}
+
+void client_impl::ping(plain_handler handler) {
+  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
+    bp::request_id id = 0;
+    if (auto ec = self->session_.ping(id, self->now_ms())) {
+      post_completion(std::move(h), self->strand_, ec);
+      return;
+    }
+    self->add_handler(id, std::move(h));
+    self->process_actions();
+    self->flush();
+  });
+}
+
+void client_impl::disconnect(plain_handler handler) {
+  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
+    bp::request_id id = 0;
+    if (auto ec = self->session_.disconnect(bp::reason_code::normal_disconnection, {}, id,
+                                            self->now_ms())) {
+      post_completion(std::move(h), self->strand_, ec);
+      return;
+    }
+    self->add_handler(id, std::move(h));
+    self->process_actions();
+    self->flush();
+  });
+}
+
+void client_impl::receive(receive_handler handler) {
+  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
+    if (!self->received_.empty()) {
+      auto m = std::move(self->received_.front());
+      self->received_.pop_front();
+      post_completion(std::move(h), self->strand_, std::error_code{}, std::move(m));
+      return;
+    }
+    self->receivers_.push_back(std::move(h));
+  });
+}
+
+void client_impl::set_message_handler(std::function<void(const bp::publish&)> handler) {
+  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
+    self->on_message_ = std::move(h);
+  });
+}
+
+void client_impl::close() {
+  asio::dispatch(strand_, [self = shared_from_this()] {
+    self->resolver_.cancel();
+    self->transport_closed(bp::session_errc::connection_lost);
+  });
+}
+
+} // namespace braid::detail

@@ -1,0 +1,135 @@
+#pragma once
+// A private mosquitto for one test: started on a free loopback port with a
+// generated configuration in a temporary directory, stopped by PID.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace braid::testing {
+
+class mosquitto_broker {
+public:
+  /// `extra` is appended to the configuration (e.g. "allow_anonymous false").
+  explicit mosquitto_broker(const std::string& extra = "allow_anonymous true\n") {
+    const auto exe = find_mosquitto();
+    const char* tmp = std::getenv("TMPDIR");
+    const std::string pattern =
+        std::string(tmp != nullptr ? tmp : "/tmp") + "/braid-mosquitto-XXXXXX";
+    std::vector<char> buffer(pattern.begin(), pattern.end());
+    buffer.push_back('\0');
+    if (mkdtemp(buffer.data()) == nullptr) {
+      throw std::runtime_error("mkdtemp failed");
+    }
+    dir_ = buffer.data();
+    // Started as root, mosquitto drops to its own user: let it write its log here.
+    std::filesystem::permissions(dir_, std::filesystem::perms::all);
+    // Another process may take the port between our probe and mosquitto's
+    // bind: try a few ports.
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      port_ = free_port();
+      const auto config = dir_ + "/mosquitto.conf";
+      std::ofstream(config) << "listener " << port_ << " 127.0.0.1\n"
+                            << extra << "log_dest file " << dir_ << "/mosquitto.log\n";
+      pid_ = fork();
+      if (pid_ == 0) {
+        execl(exe.c_str(), exe.c_str(), "-c", config.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+      }
+      if (wait_until_listening()) {
+        return;
+      }
+      stop();
+    }
+    throw std::runtime_error("could not start mosquitto (see " + dir_ + "/mosquitto.log)");
+  }
+
+  ~mosquitto_broker() {
+    stop();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  mosquitto_broker(const mosquitto_broker&) = delete;
+  mosquitto_broker& operator=(const mosquitto_broker&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  std::string port_string() const { return std::to_string(port_); }
+
+private:
+  static std::string find_mosquitto() {
+    for (const char* candidate : {"/usr/sbin/mosquitto", "/usr/bin/mosquitto",
+                                  "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto"}) {
+      if (access(candidate, X_OK) == 0) {
+        return candidate;
+      }
+    }
+    throw std::runtime_error("mosquitto not found: install the Debian package mosquitto");
+  }
+
+  static std::uint16_t free_port() {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    socklen_t len = sizeof addr;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      close(fd);
+      throw std::runtime_error("no free loopback port");
+    }
+    close(fd);
+    return ntohs(addr.sin_port);
+  }
+
+  bool wait_until_listening() {
+    for (int i = 0; i < 100; ++i) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1; // exited: the port was taken, or the configuration is wrong
+        return false;
+      }
+      const int fd = socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      addr.sin_port = htons(port_);
+      const bool up = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+      close(fd);
+      if (up) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  void stop() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+    }
+  }
+
+  std::string dir_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+} // namespace braid::testing

@@ -89,7 +89,7 @@ struct basic_publish_response {
   static constexpr packet_type type = Type;
   std::uint16_t packet_id = 0;
   reason_code reason = reason_code::success; ///< MQTT 5 only
-  properties props{};                          ///< MQTT 5 only
+  properties props{};                        ///< MQTT 5 only
   bool operator==(const basic_publish_response&) const = default;
 };
 using puback = basic_publish_response<packet_type::puback>;
@@ -155,7 +155,7 @@ struct pingresp {
 
 struct disconnect {
   reason_code reason = reason_code::normal_disconnection; ///< MQTT 5 only
-  properties props{};                                       ///< MQTT 5 only
+  properties props{};                                     ///< MQTT 5 only
   bool operator==(const disconnect&) const = default;
 };
 

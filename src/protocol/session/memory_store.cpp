@@ -34,7 +34,11 @@ void memory_store::add(stored_publish record) {
 }
 
 stored_publish* memory_store::find(std::uint64_t sequence) {
-  if (sequence < first_ || sequence - first_ >= span_) {
+  if (sequence < first_) {
+    auto it = stragglers_.find(sequence);
+    return it == stragglers_.end() ? nullptr : &it->second;
+  }
+  if (sequence - first_ >= span_) {
     return nullptr;
   }
   auto& s = slot(sequence);
@@ -42,7 +46,11 @@ stored_publish* memory_store::find(std::uint64_t sequence) {
 }
 
 void memory_store::remove(std::uint64_t sequence) {
-  if (sequence < first_ || sequence - first_ >= span_) {
+  if (sequence < first_) {
+    live_ -= stragglers_.erase(sequence);
+    return;
+  }
+  if (sequence - first_ >= span_) {
     return;
   }
   auto& s = slot(sequence);
@@ -50,6 +58,16 @@ void memory_store::remove(std::uint64_t sequence) {
     s.reset();
     --live_;
   }
+  drop_empty_front();
+  // Mostly empty: the front record holds the ring open; move it aside.
+  while (span_ > 256 && span_ > 4 * live_) {
+    stragglers_.emplace(first_, std::move(*ring_[head_]));
+    ring_[head_].reset();
+    drop_empty_front();
+  }
+}
+
+void memory_store::drop_empty_front() noexcept {
   while (span_ != 0 && !ring_[head_]) {
     head_ = (head_ + 1) & (ring_.size() - 1);
     ++first_;
@@ -60,6 +78,9 @@ void memory_store::remove(std::uint64_t sequence) {
 std::vector<std::uint64_t> memory_store::sequences() const {
   std::vector<std::uint64_t> out;
   out.reserve(live_);
+  for (const auto& [sequence, record] : stragglers_) {
+    out.push_back(sequence);
+  }
   for (std::size_t i = 0; i < span_; ++i) {
     if (ring_[(head_ + i) & (ring_.size() - 1)]) {
       out.push_back(first_ + i);
@@ -111,6 +132,7 @@ void memory_store::clear(bool keep_subscriptions) {
   for (auto& s : ring_) {
     s.reset();
   }
+  stragglers_.clear();
   head_ = 0;
   span_ = 0;
   live_ = 0;

@@ -35,15 +35,18 @@ session::session(session_config config, session_store& store)
     }
     next_id_ = std::max(next_id_, sequence + 1);
     if (record->state == publish_state::queued || !ids_.reserve(record->message.packet_id)) {
-      record->state = publish_state::queued;
-      record->message.packet_id = 0;
+      if (record->state != publish_state::queued) {
+        record->state = publish_state::queued; // no usable id: sent again as new
+        record->message.packet_id = 0;
+        store_.update(*record);
+      }
       queue_.push_back(sequence);
     } else {
       in_flight_ids_.emplace_back(record->message.packet_id, sequence);
       ++in_flight_;
     }
   }
-  had_session_ = in_flight_ > 0 || store_.incoming_count() > 0;
+  had_session_ = in_flight_ > 0 || store_.incoming_count() > 0 || !store_.subscriptions().empty();
 }
 
 session::~session() = default;
@@ -326,6 +329,7 @@ void session::lose_session(connected& event) {
       r.kind = request_kind::subscribe;
       r.message = protocol::subscribe{0, std::move(subscriptions), {}};
       requests_.insert(requests_.begin(), std::move(r));
+      ++unsent_requests_;
     }
   }
 }
@@ -357,6 +361,7 @@ void session::connection_closed(std::error_code reason, std::uint64_t) {
       ids_.release(it->packet_id);
       it->packet_id = 0;
       it->sent = false;
+      ++unsent_requests_;
     }
     ++it;
   }

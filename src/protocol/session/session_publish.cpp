@@ -51,6 +51,12 @@ std::error_code session::check_against_broker(const struct publish& message) con
 std::error_code session::publish(struct publish message, request_id& id, std::uint64_t now_ms) {
   now_ms_ = now_ms;
   message.dup = false;
+  // A Topic Alias of the caller's own would clash with the automatic ones, and
+  // a message kept for resending needs its topic (aliases die with the connection).
+  if (message.props.contains(property_id::topic_alias) &&
+      (config_.auto_topic_alias || (message.qos != qos::at_most_once && message.topic.empty()))) {
+    return session_errc::invalid_request;
+  }
   {
     auto view = message.view();
     if (view.qos != qos::at_most_once && view.packet_id == 0) {
@@ -77,7 +83,10 @@ std::error_code session::publish(struct publish message, request_id& id, std::ui
     offline_qos0_.emplace_back(id, std::move(message));
     return {};
   }
-  if (queue_.size() >= config_.queue_limit) {
+  // The bound is on messages that wait: one that goes out at once never does.
+  const bool goes_out_now =
+      state_ == session_state::connected && queue_.empty() && in_flight_ < window();
+  if (!goes_out_now && queue_.size() >= config_.queue_limit) {
     queue_was_full_ = true;
     return session_errc::queue_full;
   }
@@ -137,6 +146,14 @@ void session::pump() {
   while (state_ == session_state::connected && in_flight_ < window() && !queue_.empty()) {
     if (!send_from_queue(queue_.front())) {
       break;
+    }
+  }
+  // Requests that found every packet id in use go out once one is free.
+  if (state_ == session_state::connected && unsent_requests_ != 0) {
+    for (auto& r : requests_) {
+      if (!r.sent && r.kind != request_kind::ping) {
+        send_request(r);
+      }
     }
   }
   if (queue_was_full_ && queue_.size() < config_.queue_limit) {
@@ -288,6 +305,9 @@ template void session::on_publish_response(pubrec&);
 template void session::on_publish_response(pubcomp&);
 
 bool session::cancel(request_id id) {
+  if (id == 0) {
+    return false; // the session's own requests (resubscription) are not the caller's
+  }
   if (queue_.erase(id)) {
     store_.remove(id);
     complete(id, request_kind::publish, session_errc::cancelled);
@@ -306,6 +326,7 @@ bool session::cancel(request_id id) {
       it != requests_.end()) {
     auto kind = it->kind;
     requests_.erase(it);
+    --unsent_requests_;
     complete(id, kind, session_errc::cancelled);
     return true;
   }

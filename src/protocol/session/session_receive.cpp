@@ -165,6 +165,7 @@ session::pending_request* session::find_sent_request(request_kind kind, std::uin
 void session::erase_request(const pending_request* r) {
   ids_.release(r->packet_id);
   std::erase_if(requests_, [&](const pending_request& x) { return &x == r; });
+  pump(); // the freed id may be what a waiting message or request needs
 }
 
 void session::on_suback(suback& p) {
@@ -187,10 +188,10 @@ void session::on_suback(suback& p) {
   done.kind = request_kind::subscribe;
   done.reasons = std::move(p.reasons);
   done.props = std::move(p.props);
-  erase_request(r);
   if (done.id != 0) {
     actions_.emplace_back(std::move(done));
   }
+  erase_request(r);
 }
 
 void session::on_unsuback(unsuback& p) {
@@ -214,8 +215,8 @@ void session::on_unsuback(unsuback& p) {
   done.kind = request_kind::unsubscribe;
   done.reasons = std::move(p.reasons);
   done.props = std::move(p.props);
-  erase_request(r);
   actions_.emplace_back(std::move(done));
+  erase_request(r);
 }
 
 std::error_code session::subscribe(std::vector<subscription> subscriptions, properties props,
@@ -252,6 +253,7 @@ std::error_code session::add_request(request_kind kind, packet message, request_
   }
   id = next_request_id();
   requests_.push_back(pending_request{id, kind, 0, false, std::move(message)});
+  ++unsent_requests_;
   if (state_ == session_state::connected) {
     send_request(requests_.back());
   }
@@ -265,6 +267,7 @@ void session::send_request(pending_request& r) {
   }
   r.packet_id = *packet_id;
   r.sent = true;
+  --unsent_requests_;
   std::visit(
       [&](auto& typed) {
         using T = std::decay_t<decltype(typed)>;
@@ -311,9 +314,9 @@ std::error_code session::disconnect(reason_code reason, properties props, reques
   }
   // A non-zero Session Expiry Interval after a zero one in CONNECT is a
   // protocol error (5.0 3.14.2.2.2).
+  const auto& connect_props = config_.connect_packet.props;
   if (request.props.integer(property_id::session_expiry_interval).value_or(0) != 0 &&
-      config_.connect_packet.props.integer(property_id::session_expiry_interval).value_or(0) ==
-          0) {
+      connect_props.integer(property_id::session_expiry_interval).value_or(0) == 0) {
     return session_errc::invalid_request;
   }
   if (state_ == session_state::disconnected || state_ == session_state::closing) {

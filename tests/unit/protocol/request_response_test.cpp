@@ -1,6 +1,5 @@
-#include <braid/protocol/request_response.hpp>
-
 #include <braid/protocol/encoder.hpp>
+#include <braid/protocol/request_response.hpp>
 
 #include <gtest/gtest.h>
 

@@ -6,6 +6,7 @@
 
 #include <bitset>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ public:
   void clear(bool keep_subscriptions) override;
 
   std::size_t size() const noexcept { return live_; }
+  /// Slots the ring holds (memory in use grows with this).
+  std::size_t slots() const noexcept { return ring_.size(); }
 
 private:
   // Records by sequence, in a ring that keeps its storage: slot (head_ + i)
@@ -42,7 +45,12 @@ private:
     return ring_[(head_ + static_cast<std::size_t>(sequence - first_)) & (ring_.size() - 1)];
   }
   void grow();
+  void drop_empty_front() noexcept;
 
+  // Records left far behind the front (one message unacknowledged while
+  // thousands pass) move here, so that the ring stays as small as the
+  // messages that are live.
+  std::map<std::uint64_t, stored_publish> stragglers_;
   std::vector<std::optional<stored_publish>> ring_;
   std::size_t head_ = 0;
   std::size_t span_ = 0; // slots from first_ to the last sequence added

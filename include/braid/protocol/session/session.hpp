@@ -274,6 +274,7 @@ private:
   bool queue_was_full_ = false;
   std::deque<std::pair<request_id, struct publish>> offline_qos0_; // QoS 0 waiting for a connection
   std::vector<pending_request> requests_;
+  std::size_t unsent_requests_ = 0; // subscribe/unsubscribe not sent on this connection
   std::unique_ptr<alias_table> aliases_;
 
   bool had_session_ = false; // a CONNACK accepted with clean start off

@@ -2,12 +2,10 @@
 // session present, MQTT 5 CONNACK limits, the CONNACK timeout, keep alive,
 // protocol violations by the broker, server DISCONNECT, incoming topic
 // aliases, chunked input and timers.
+#include <braid/protocol/error.hpp>
 #include <braid/protocol/session/session.hpp>
 
 #include "scripted_peer.hpp"
-
-#include <braid/protocol/error.hpp>
-
 #include <gtest/gtest.h>
 
 #include <string>
@@ -55,7 +53,7 @@ TEST(Connect, V311EmptyClientIdWithCleanSessionIsWrittenExactly) {
   auto config = make_config(v3_1_1, true, "");
   scripted_peer peer(config);
   peer.open();
-  EXPECT_EQ(peer.sent_bytes(), raw({0x10, 0x0C,                            // CONNECT, length 12
+  EXPECT_EQ(peer.sent_bytes(), raw({0x10, 0x0C,                           // CONNECT, length 12
                                     0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, // "MQTT", level 4
                                     0x02,                                 // clean session
                                     0x00, 0x3C,                           // keep alive 60
@@ -72,15 +70,15 @@ TEST(Connect, V311WillUsernamePasswordAndFlagsAreWrittenExactly) {
   scripted_peer peer(config);
   peer.open();
   EXPECT_EQ(peer.sent_bytes(),
-            raw({0x10, 0x1A,                            // CONNECT, length 26
+            raw({0x10, 0x1A,                           // CONNECT, length 26
                  0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, // "MQTT", level 4
-                 0xEE, // user name, password, will retain, will QoS 1, will, clean session
-                 0x00, 0x0A,               // keep alive 10
-                 0x00, 0x01, 'c',          // client id
-                 0x00, 0x01, 'w',          // will topic
-                 0x00, 0x01, 'p',          // will payload
-                 0x00, 0x01, 'u',          // user name
-                 0x00, 0x02, 'p', 'w'}));  // password
+                 0xEE,       // user name, password, will retain, will QoS 1, will, clean session
+                 0x00, 0x0A, // keep alive 10
+                 0x00, 0x01, 'c',         // client id
+                 0x00, 0x01, 'w',         // will topic
+                 0x00, 0x01, 'p',         // will payload
+                 0x00, 0x01, 'u',         // user name
+                 0x00, 0x02, 'p', 'w'})); // password
 }
 
 TEST(Connect, V31IsWrittenWithProtocolNameMQIsdpAndLevel3) {
@@ -88,10 +86,10 @@ TEST(Connect, V31IsWrittenWithProtocolNameMQIsdpAndLevel3) {
   scripted_peer peer(config);
   peer.open();
   EXPECT_EQ(peer.sent_bytes(),
-            raw({0x10, 0x13,                                      // CONNECT, length 19
-                 0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', 0x03,   // "MQIsdp", level 3
-                 0x00,                                             // no clean session
-                 0x00, 0x3C,                                       // keep alive 60
+            raw({0x10, 0x13,                                     // CONNECT, length 19
+                 0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', 0x03, // "MQIsdp", level 3
+                 0x00,                                           // no clean session
+                 0x00, 0x3C,                                     // keep alive 60
                  0x00, 0x05, 'b', 'r', 'a', 'i', 'd'}));
 }
 
@@ -103,8 +101,8 @@ TEST(Connect, V5CarriesWillPropertiesCredentialsAndConnectProperties) {
   will_props.add(property_id::will_delay_interval, 30u)
       .add(property_id::content_type, std::string{"text/plain"})
       .add_user_property("k", "v");
-  c.will = will_message{"status/v5-client", to_bytes("offline"), qos::exactly_once, true,
-                        will_props};
+  c.will =
+      will_message{"status/v5-client", to_bytes("offline"), qos::exactly_once, true, will_props};
   c.username = "user";
   c.password = to_bytes("secret");
   c.props.add(property_id::session_expiry_interval, 3600u)
@@ -156,8 +154,8 @@ TEST(Connack, EveryV3ReturnCodeRefusesAndClosesWithItsReasonCode) {
     peer.open();
     peer.sent();
     peer.receive_bytes(raw({0x20, 0x02, 0x00, wire}));
-    EXPECT_EQ(peer.take_actions(),
-              (actions{connection_refused{refused(rc), false}, close_connection{make_error_code(rc)}}));
+    EXPECT_EQ(peer.take_actions(), (actions{connection_refused{refused(rc), false},
+                                            close_connection{make_error_code(rc)}}));
     EXPECT_EQ(peer.client().state(), session_state::closing);
     EXPECT_TRUE(peer.sent().empty());
   }
@@ -167,10 +165,14 @@ TEST(Connack, EveryV3ReturnCodeRefusesAndClosesWithItsReasonCode) {
 
 TEST(Connack, V5RefusalReasonCodesAreReportedWithTheirProperties) {
   const reason_code codes[] = {
-      reason_code::unspecified_error,     reason_code::unsupported_protocol_version,
-      reason_code::not_authorized,        reason_code::banned,
-      reason_code::bad_authentication_method, reason_code::quota_exceeded,
-      reason_code::use_another_server,    reason_code::connection_rate_exceeded,
+      reason_code::unspecified_error,
+      reason_code::unsupported_protocol_version,
+      reason_code::not_authorized,
+      reason_code::banned,
+      reason_code::bad_authentication_method,
+      reason_code::quota_exceeded,
+      reason_code::use_another_server,
+      reason_code::connection_rate_exceeded,
   };
   for (auto rc : codes) {
     SCOPED_TRACE(static_cast<int>(rc));
@@ -199,16 +201,16 @@ TEST(Connack, UnsupportedVersionFallsBackFrom311To31WhenConfigured) {
   peer.open();
   peer.sent();
   peer.receive(refused(reason_code::unsupported_protocol_version));
-  EXPECT_EQ(peer.take_actions(),
-            (actions{connection_refused{refused(reason_code::unsupported_protocol_version), true},
-                     close_connection{make_error_code(reason_code::unsupported_protocol_version)}}));
+  EXPECT_EQ(
+      peer.take_actions(),
+      (actions{connection_refused{refused(reason_code::unsupported_protocol_version), true},
+               close_connection{make_error_code(reason_code::unsupported_protocol_version)}}));
   peer.close(make_error_code(reason_code::unsupported_protocol_version));
   EXPECT_EQ(peer.client().state(), session_state::disconnected);
 
   peer.open();
-  EXPECT_EQ(peer.sent_bytes(),
-            raw({0x10, 0x13, 0x00, 0x06, 'M', 'Q', 'I', 's', 'd', 'p', 0x03, 0x02, 0x00, 0x3C,
-                 0x00, 0x05, 'b', 'r', 'a', 'i', 'd'}));
+  EXPECT_EQ(peer.sent_bytes(), raw({0x10, 0x13, 0x00, 0x06, 'M',  'Q', 'I', 's', 'd', 'p', 0x03,
+                                    0x02, 0x00, 0x3C, 0x00, 0x05, 'b', 'r', 'a', 'i', 'd'}));
   EXPECT_EQ(peer.client().version(), v3_1);
   peer.receive_bytes(raw({0x20, 0x02, 0x00, 0x00})); // a 3.1 CONNACK
   EXPECT_EQ(peer.client().state(), session_state::connected);
@@ -345,8 +347,8 @@ TEST(Connack, ArrivalCancelsTheTimeoutAndALateFiringIsIgnored) {
   peer.take_actions();
   peer.receive(accepted());
   EXPECT_EQ(peer.take_actions(),
-            (actions{cancel_timer{timer_id::connack_timeout}, arm_timer{timer_id::keep_alive, 60'000},
-                     connected_with(accepted())}));
+            (actions{cancel_timer{timer_id::connack_timeout},
+                     arm_timer{timer_id::keep_alive, 60'000}, connected_with(accepted())}));
   peer.fire(timer_id::connack_timeout); // raced with the cancellation
   EXPECT_TRUE(peer.take_actions().empty());
   EXPECT_EQ(peer.client().state(), session_state::connected);
@@ -504,7 +506,8 @@ TEST(ProtocolViolation, PacketsOnlyAClientSendsCloseTheConnection) {
       peer.receive(wrong);
       EXPECT_EQ(peer.take_actions(), (actions{cancel_timer{timer_id::keep_alive},
                                               close_connection{session_errc::unexpected_packet}}));
-      EXPECT_EQ(peer.sent(), v == v5 ? packets{disconnect{reason_code::protocol_error}} : packets{});
+      EXPECT_EQ(peer.sent(),
+                v == v5 ? packets{disconnect{reason_code::protocol_error}} : packets{});
       EXPECT_EQ(peer.client().state(), session_state::closing);
     }
   }
@@ -580,8 +583,8 @@ TEST(ProtocolViolation, V5ReasonsDisconnectCannotCarryBecomeProtocolError) {
   peer.connect();
   // A CONNECT from the broker with protocol level 6: the decoder's reason
   // (0x84 Unsupported Protocol Version) is a CONNACK reason only.
-  peer.receive_bytes(raw({0x10, 0x0D, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x06, 0x02, 0x00, 0x3C,
-                          0x00, 0x01, 'x'}));
+  peer.receive_bytes(
+      raw({0x10, 0x0D, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x06, 0x02, 0x00, 0x3C, 0x00, 0x01, 'x'}));
   EXPECT_EQ(peer.sent_bytes(), raw({0xE0, 0x01, 0x82}));
   EXPECT_EQ(peer.take_actions(), (actions{cancel_timer{timer_id::keep_alive},
                                           close_connection{errc::unsupported_protocol_version}}));
@@ -596,8 +599,9 @@ TEST(ServerDisconnect, ReasonReasonStringAndServerReferenceAreSurfacedThenTheCon
   bye.props.add(property_id::reason_string, std::string{"maintenance"})
       .add(property_id::server_reference, std::string{"b.example"});
   peer.receive(bye);
-  EXPECT_EQ(peer.take_actions(), (actions{server_disconnected{bye}, cancel_timer{timer_id::keep_alive},
-                                          close_connection{session_errc::server_disconnected}}));
+  EXPECT_EQ(peer.take_actions(),
+            (actions{server_disconnected{bye}, cancel_timer{timer_id::keep_alive},
+                     close_connection{session_errc::server_disconnected}}));
   EXPECT_TRUE(peer.sent().empty());
   EXPECT_EQ(peer.client().state(), session_state::closing);
 }
@@ -725,8 +729,8 @@ TEST(ConnectionEvents, ConnectionClosedCancelsArmedTimers) {
   peer.fire(timer_id::keep_alive); // PINGREQ: ping timeout armed too
   peer.take_actions();
   peer.close(std::make_error_code(std::errc::connection_reset));
-  EXPECT_EQ(peer.take_actions(), (actions{cancel_timer{timer_id::keep_alive},
-                                          cancel_timer{timer_id::ping_timeout}}));
+  EXPECT_EQ(peer.take_actions(),
+            (actions{cancel_timer{timer_id::keep_alive}, cancel_timer{timer_id::ping_timeout}}));
   EXPECT_EQ(peer.client().state(), session_state::disconnected);
   // Timers that fired anyway are stale.
   peer.fire(timer_id::keep_alive);

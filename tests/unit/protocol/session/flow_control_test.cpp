@@ -7,7 +7,6 @@
 #include <braid/protocol/session/session.hpp>
 
 #include "scripted_peer.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
@@ -95,9 +94,8 @@ TEST(FlowControlReasonCodes, PubackErrorEndsTheFlowFreesTheIdAndSendsTheNext) {
   properties props;
   props.add(property_id::reason_string, std::string{"over quota"});
   peer.receive(puback{1, reason_code::quota_exceeded, props});
-  EXPECT_EQ(peer.take_actions(),
-            actions{done(a, make_error_code(reason_code::quota_exceeded),
-                         reason_code::quota_exceeded, props)});
+  EXPECT_EQ(peer.take_actions(), actions{done(a, make_error_code(reason_code::quota_exceeded),
+                                              reason_code::quota_exceeded, props)});
   EXPECT_FALSE(peer.client().packet_ids().in_use(1));
   EXPECT_EQ(peer.sent(), packets{make_publish("t", "2", q1, 2)});
   EXPECT_EQ(peer.client().in_flight(), 1u);
@@ -220,7 +218,8 @@ TEST(FlowControlWindow, QueueBoundRefusesWithQueueFullThenReportsSpace) {
   auto b = peer.publish("t", "2", q1);
   peer.publish("t", "3", q1);
   EXPECT_EQ(peer.client().queued(), 2u);
-  EXPECT_EQ(refused(peer, make_publish("t", "4", q1, 0)), make_error_code(session_errc::queue_full));
+  EXPECT_EQ(refused(peer, make_publish("t", "4", q1, 0)),
+            make_error_code(session_errc::queue_full));
   EXPECT_EQ(peer.client().queued(), 2u);
   EXPECT_EQ(peer.sent(), packets{make_publish("t", "1", q1, 1)});
   EXPECT_TRUE(peer.take_actions().empty());
@@ -254,7 +253,8 @@ TEST(FlowControlWindow, QueueFullWhileOfflineReportsSpaceAfterConnack) {
   scripted_peer peer(config);
   peer.publish("t", "1", q1);
   peer.publish("t", "2", q1);
-  EXPECT_EQ(refused(peer, make_publish("t", "3", q1, 0)), make_error_code(session_errc::queue_full));
+  EXPECT_EQ(refused(peer, make_publish("t", "3", q1, 0)),
+            make_error_code(session_errc::queue_full));
   peer.open();
   peer.sent();
   peer.receive(connack{});
@@ -396,9 +396,8 @@ TEST(FlowControlBrokerLimits, QueuedWhileOfflineAboveMaximumQoSFailsAfterConnack
   auto ack = ack_with({{property_id::maximum_qos, 1}});
   peer.receive(ack);
   EXPECT_EQ(peer.sent(), packets{make_publish("t", "1", q1, 1)});
-  EXPECT_EQ(peer.take_actions(),
-            (actions{done(a, make_error_code(session_errc::qos_not_supported)), keep_alive_armed,
-                     connected_event(ack)}));
+  EXPECT_EQ(peer.take_actions(), (actions{done(a, make_error_code(session_errc::qos_not_supported)),
+                                          keep_alive_armed, connected_event(ack)}));
   peer.receive(puback{1});
   EXPECT_EQ(peer.take_actions(), actions{done(b)});
 }
@@ -425,7 +424,8 @@ TEST(FlowControlBrokerLimits, MaximumPacketSizeRefusesLocallyAndWritesNothing) {
   const auto message = make_publish("a/b", "0123456789", q1, 1);
   const auto size = size_on_wire(message, protocol_version::v5);
   scripted_peer peer(v5_config());
-  peer.connect(ack_with({{property_id::maximum_packet_size, static_cast<std::uint32_t>(size - 1)}}));
+  peer.connect(
+      ack_with({{property_id::maximum_packet_size, static_cast<std::uint32_t>(size - 1)}}));
   EXPECT_EQ(refused(peer, make_publish("a/b", "0123456789", q1, 0)),
             make_error_code(session_errc::packet_too_large));
   // QoS 0 has no packet id: two bytes more payload for the same size.
@@ -451,8 +451,8 @@ TEST(FlowControlBrokerLimits, MaximumPacketSizeIsNotExceededByAnAddedTopicAlias)
   // Sent without an alias, and none was given to the topic.
   peer.publish("a/b", "0123456789", q1);
   peer.publish("c", "0", q0);
-  EXPECT_EQ(peer.sent(), (packets{make_publish("a/b", "0123456789", q1, 2),
-                                  aliased("c", "0", q0, 0, 1)}));
+  EXPECT_EQ(peer.sent(),
+            (packets{make_publish("a/b", "0123456789", q1, 2), aliased("c", "0", q0, 0, 1)}));
 }
 
 TEST(FlowControlBrokerLimits, AKnownAliasIsNotUsedWhenItMakesThePacketTooLarge) {
@@ -464,8 +464,9 @@ TEST(FlowControlBrokerLimits, AKnownAliasIsNotUsedWhenItMakesThePacketTooLarge) 
   peer.publish("a", "0", q0);
   peer.publish("a", "0123456789", q0);
   peer.publish("a", "1", q0);
-  EXPECT_EQ(peer.sent(), (packets{aliased("a", "0", q0, 0, 1), make_publish("a", "0123456789", q0, 0),
-                                  aliased("", "1", q0, 0, 1)}));
+  EXPECT_EQ(peer.sent(),
+            (packets{aliased("a", "0", q0, 0, 1), make_publish("a", "0123456789", q0, 0),
+                     aliased("", "1", q0, 0, 1)}));
 }
 
 TEST(FlowControlBrokerLimits, QueuedWhileOfflineTooLargeFailsAfterConnack) {
@@ -478,9 +479,8 @@ TEST(FlowControlBrokerLimits, QueuedWhileOfflineTooLargeFailsAfterConnack) {
   auto ack = ack_with({{property_id::maximum_packet_size, static_cast<std::uint32_t>(size - 1)}});
   peer.receive(ack);
   EXPECT_EQ(peer.sent(), packets{make_publish("t", "small", q1, 1)});
-  EXPECT_EQ(peer.take_actions(),
-            (actions{done(a, make_error_code(session_errc::packet_too_large)), keep_alive_armed,
-                     connected_event(ack)}));
+  EXPECT_EQ(peer.take_actions(), (actions{done(a, make_error_code(session_errc::packet_too_large)),
+                                          keep_alive_armed, connected_event(ack)}));
   EXPECT_EQ(b, a + 1);
 }
 
@@ -491,7 +491,7 @@ TEST(FlowControlPacketIds, WrapAroundSkipsIdsStillInUse) {
   config.window = 2;
   scripted_peer peer(config);
   peer.connect();
-  auto held = peer.publish("held", "1", q1); // id 1, never acknowledged until the end
+  auto held = peer.publish("held", "1", q1);            // id 1, never acknowledged until the end
   auto sub = peer.subscribe({subscription{"s/#", {}}}); // id 2, unanswered for now
   EXPECT_EQ(peer.sent(), (packets{make_publish("held", "1", q1, 1),
                                   subscribe{2, {subscription{"s/#", {}}}, {}}}));
@@ -653,10 +653,9 @@ TEST(FlowControlSessionLost, FailPolicyCompletesInFlightWithSessionLost) {
   peer.open();
   peer.sent();
   peer.receive(connack{false});
-  EXPECT_EQ(peer.take_actions(),
-            (actions{done(a, make_error_code(session_errc::session_lost)),
-                     done(b, make_error_code(session_errc::session_lost)), keep_alive_armed,
-                     connected_event(connack{}, 0, 0, 2)}));
+  EXPECT_EQ(peer.take_actions(), (actions{done(a, make_error_code(session_errc::session_lost)),
+                                          done(b, make_error_code(session_errc::session_lost)),
+                                          keep_alive_armed, connected_event(connack{}, 0, 0, 2)}));
   EXPECT_EQ(peer.sent(), packets{make_publish("t", "3", q1, 3)});
   EXPECT_FALSE(peer.client().packet_ids().in_use(1));
   EXPECT_FALSE(peer.client().packet_ids().in_use(2));
@@ -799,7 +798,8 @@ TEST(FlowControlOffline, OfflineLimitRefusesQoS0WithQueueFull) {
   scripted_peer peer(config);
   peer.publish("t", "1", q0);
   peer.publish("t", "2", q0);
-  EXPECT_EQ(refused(peer, make_publish("t", "3", q0, 0)), make_error_code(session_errc::queue_full));
+  EXPECT_EQ(refused(peer, make_publish("t", "3", q0, 0)),
+            make_error_code(session_errc::queue_full));
   peer.connect();
   // Sent and forgotten: there is room again.
   auto d = peer.publish("t", "4", q0);
@@ -889,10 +889,11 @@ TEST(FlowControlCancel, CancelFreesQueueSpaceAndReportsIt) {
   peer.connect();
   peer.publish("t", "1", q1);
   auto b = peer.publish("t", "2", q1);
-  EXPECT_EQ(refused(peer, make_publish("t", "3", q1, 0)), make_error_code(session_errc::queue_full));
+  EXPECT_EQ(refused(peer, make_publish("t", "3", q1, 0)),
+            make_error_code(session_errc::queue_full));
   EXPECT_TRUE(peer.client().cancel(b));
-  EXPECT_EQ(peer.take_actions(), (actions{done(b, make_error_code(session_errc::cancelled)),
-                                          queue_space_available{}}));
+  EXPECT_EQ(peer.take_actions(),
+            (actions{done(b, make_error_code(session_errc::cancelled)), queue_space_available{}}));
 }
 
 // --- invalid requests -----------------------------------------------------------------
@@ -900,8 +901,10 @@ TEST(FlowControlCancel, CancelFreesQueueSpaceAndReportsIt) {
 TEST(FlowControlInvalid, TopicWithAWildcardIsRefused) {
   scripted_peer peer(make_config());
   peer.connect();
-  EXPECT_EQ(refused(peer, make_publish("a/+", "x", q1, 0)), make_error_code(errc::topic_name_wildcard));
-  EXPECT_EQ(refused(peer, make_publish("a/#", "x", q0, 0)), make_error_code(errc::topic_name_wildcard));
+  EXPECT_EQ(refused(peer, make_publish("a/+", "x", q1, 0)),
+            make_error_code(errc::topic_name_wildcard));
+  EXPECT_EQ(refused(peer, make_publish("a/#", "x", q0, 0)),
+            make_error_code(errc::topic_name_wildcard));
   EXPECT_EQ(refused(peer, make_publish("", "x", q1, 0)), make_error_code(errc::topic_name_empty));
   EXPECT_TRUE(peer.sent().empty());
   EXPECT_TRUE(peer.take_actions().empty());
@@ -923,7 +926,8 @@ TEST(FlowControlInvalid, MqttFivePropertiesInMqtt311AreRefused) {
 
 TEST(FlowControlInvalid, InvalidRequestIsRefusedWhileOfflineToo) {
   scripted_peer peer(make_config());
-  EXPECT_EQ(refused(peer, make_publish("a/+", "x", q1, 0)), make_error_code(errc::topic_name_wildcard));
+  EXPECT_EQ(refused(peer, make_publish("a/+", "x", q1, 0)),
+            make_error_code(errc::topic_name_wildcard));
   EXPECT_EQ(peer.client().queued(), 0u);
   EXPECT_EQ(peer.store().size(), 0u);
 }

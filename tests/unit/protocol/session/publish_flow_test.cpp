@@ -2,7 +2,6 @@
 #include <braid/protocol/session/session.hpp>
 
 #include "scripted_peer.hpp"
-
 #include <gtest/gtest.h>
 
 namespace braid::protocol {

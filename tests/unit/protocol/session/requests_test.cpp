@@ -1,12 +1,10 @@
 // Requests that wait for an answer: subscribe, unsubscribe, ping, disconnect,
 // MQTT 5 enhanced authentication and re-authentication; requests made while
 // disconnected; resubscription; misuse; cancel.
+#include <braid/protocol/error.hpp>
 #include <braid/protocol/session/session.hpp>
 
 #include "scripted_peer.hpp"
-
-#include <braid/protocol/error.hpp>
-
 #include <gtest/gtest.h>
 
 #include <string>
@@ -50,7 +48,7 @@ connected connected_event(bool session_present, std::size_t resubscribed) {
 }
 
 request_id unsubscribe_from(scripted_peer& peer, std::vector<std::string> filters,
-                       properties props = {}) {
+                            properties props = {}) {
   request_id id = 0;
   auto ec = peer.client().unsubscribe(std::move(filters), std::move(props), id, peer.now());
   EXPECT_FALSE(ec) << ec.message();
@@ -105,9 +103,9 @@ TEST(Subscribe, ManyFiltersGoInOneSubscribe) {
   peer.subscribe(subs);
   EXPECT_EQ(peer.sent_bytes(), raw({0x82, 0x12,                          // SUBSCRIBE, length 18
                                     0x00, 0x01,                          // packet id 1
-                                    0x00, 0x03, 'a', '/', 'b', 0x00,     // QoS 0
+                                    0x00, 0x03, 'a', '/',  'b', 0x00,    // QoS 0
                                     0x00, 0x01, 'c', 0x01,               // QoS 1
-                                    0x00, 0x03, 'd', '/', '#', 0x02}));  // QoS 2
+                                    0x00, 0x03, 'd', '/',  '#', 0x02})); // QoS 2
   EXPECT_TRUE(peer.take_actions().empty());
   EXPECT_TRUE(peer.client().packet_ids().in_use(1));
 }
@@ -115,14 +113,15 @@ TEST(Subscribe, ManyFiltersGoInOneSubscribe) {
 TEST(Subscribe, V311SubackGivesAReasonPerFilterAndOnlyGrantedOnesAreRemembered) {
   scripted_peer peer(make_config());
   peer.connect();
-  auto id = peer.subscribe({sub("a", qos::at_least_once), sub("b", qos::exactly_once),
-                            sub("c", qos::exactly_once)});
-  EXPECT_EQ(peer.sent(), (packets{subscribe{1,
-                                            {sub("a", qos::at_least_once),
-                                             sub("b", qos::exactly_once),
-                                             sub("c", qos::exactly_once)},
-                                            {}}}));
-  peer.receive_bytes(raw({0x90, 0x05, 0x00, 0x01, 0x01, 0x80, 0x02})); // granted 1, failure, granted 2
+  auto id = peer.subscribe(
+      {sub("a", qos::at_least_once), sub("b", qos::exactly_once), sub("c", qos::exactly_once)});
+  EXPECT_EQ(peer.sent(),
+            (packets{subscribe{1,
+                               {sub("a", qos::at_least_once), sub("b", qos::exactly_once),
+                                sub("c", qos::exactly_once)},
+                               {}}}));
+  peer.receive_bytes(
+      raw({0x90, 0x05, 0x00, 0x01, 0x01, 0x80, 0x02})); // granted 1, failure, granted 2
   EXPECT_EQ(peer.take_actions(),
             (actions{completed(id, request_kind::subscribe, {},
                                {reason_code::granted_qos_1, reason_code::unspecified_error,
@@ -141,7 +140,8 @@ TEST(Subscribe, V5ReasonCodesAndPropertiesAreReported) {
              {reason_code::granted_qos_1, reason_code::wildcard_subscriptions_not_supported,
               reason_code::not_authorized},
              {}};
-  ack.props.add(property_id::reason_string, std::string{"partly refused"}).add_user_property("k", "v");
+  ack.props.add(property_id::reason_string, std::string{"partly refused"})
+      .add_user_property("k", "v");
   peer.receive(ack);
   EXPECT_EQ(peer.take_actions(),
             (actions{completed(id, request_kind::subscribe, {}, ack.reasons, ack.props)}));
@@ -217,8 +217,8 @@ TEST(Unsubscribe, V311RemovesTheRememberedSubscriptions) {
   scripted_peer peer(make_config());
   peer.connect();
   peer.subscribe({sub("a"), sub("b"), sub("c")});
-  peer.receive(suback{1, {reason_code::granted_qos_0, reason_code::granted_qos_0,
-                          reason_code::granted_qos_0}, {}});
+  peer.receive(suback{
+      1, {reason_code::granted_qos_0, reason_code::granted_qos_0, reason_code::granted_qos_0}, {}});
   peer.sent();
   peer.take_actions();
   auto id = unsubscribe_from(peer, {"a", "c"});
@@ -232,8 +232,8 @@ TEST(Unsubscribe, V5KeepsTheSubscriptionsTheBrokerRefusedToRemove) {
   scripted_peer peer(make_config(v5));
   peer.connect();
   peer.subscribe({sub("a"), sub("b"), sub("c")});
-  peer.receive(suback{1, {reason_code::granted_qos_0, reason_code::granted_qos_0,
-                          reason_code::granted_qos_0}, {}});
+  peer.receive(suback{
+      1, {reason_code::granted_qos_0, reason_code::granted_qos_0, reason_code::granted_qos_0}, {}});
   peer.sent();
   peer.take_actions();
   auto id = unsubscribe_from(peer, {"a", "b", "c"});
@@ -324,8 +324,10 @@ TEST(Resubscribe, RememberedSubscriptionsAreRestoredWhenTheBrokerLostTheSession)
   peer.connect();
   const subscription a{"a/#", {qos::at_least_once, true, false, retain_handling::do_not_send}};
   peer.subscribe({a, sub("b"), sub("refused")});
-  peer.receive(suback{1, {reason_code::granted_qos_1, reason_code::granted_qos_0,
-                          reason_code::not_authorized}, {}});
+  peer.receive(
+      suback{1,
+             {reason_code::granted_qos_1, reason_code::granted_qos_0, reason_code::not_authorized},
+             {}});
   peer.sent();
   peer.take_actions();
   peer.close();
@@ -351,14 +353,14 @@ TEST(Resubscribe, RepeatedSessionLossSendsOneResubscription) {
   peer.close();
   peer.open();
   peer.receive(connack{false});
-  EXPECT_EQ(peer.sent(), (packets{peer.client().config().connect_packet,
-                                  subscribe{2, {sub("a")}, {}}}));
+  EXPECT_EQ(peer.sent(),
+            (packets{peer.client().config().connect_packet, subscribe{2, {sub("a")}, {}}}));
   // Lost again before the SUBACK: one SUBSCRIBE, not one per connection.
   peer.close();
   peer.open();
   peer.receive(connack{false});
-  EXPECT_EQ(peer.sent(), (packets{peer.client().config().connect_packet,
-                                  subscribe{3, {sub("a")}, {}}}));
+  EXPECT_EQ(peer.sent(),
+            (packets{peer.client().config().connect_packet, subscribe{3, {sub("a")}, {}}}));
   EXPECT_EQ(peer.take<connected>().back().resubscribed, 1u);
 }
 
@@ -374,6 +376,34 @@ TEST(Resubscribe, CleanStartRestoresSubscriptionsOnEveryConnection) {
   peer.receive(connack{false});
   EXPECT_EQ(peer.sent(), (packets{subscribe{2, {sub("a", qos::at_least_once)}, {}}}));
   EXPECT_EQ(peer.take<connected>(), std::vector<connected>{connected_event(false, 1)});
+}
+
+TEST(Resubscribe, SubscriptionsKeptByTheStoreAcrossARestartAreRestored) {
+  // A durable store handed to a new session (a restarted process) that kept
+  // only subscriptions: the broker has lost the session, so they are restored.
+  memory_store store;
+  store.add_subscription(sub("kept/#", qos::at_least_once));
+  session s(make_config(v3_1_1, false), store);
+  s.connection_opened(0);
+  output_buffer ack;
+  ASSERT_FALSE(encode(packet{connack{false}}, v3_1_1, ack));
+  s.bytes_received(ack.view(), 0);
+  output_buffer out;
+  s.swap_output(out);
+  decoder d({.version = v3_1_1});
+  byte_view in = out.view();
+  packets sent;
+  while (!in.empty()) {
+    packet p;
+    auto r = d.feed(in, p);
+    ASSERT_NE(r.status, decode_status::error);
+    in = in.subspan(r.consumed);
+    if (r.status == decode_status::packet_ready) {
+      sent.push_back(std::move(p));
+    }
+  }
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1], (packet{subscribe{1, {sub("kept/#", qos::at_least_once)}, {}}}));
 }
 
 TEST(Resubscribe, NothingIsSentWhenTheSessionIsPresent) {
@@ -477,10 +507,10 @@ TEST(Disconnect, V5WritesTheReasonAndSessionExpiryInterval) {
   request_id id = 0;
   ASSERT_FALSE(
       peer.client().disconnect(reason_code::disconnect_with_will_message, props, id, peer.now()));
-  EXPECT_EQ(peer.sent_bytes(), raw({0xE0, 0x07,                   // DISCONNECT, length 7
-                                    0x04,                         // disconnect with will message
-                                    0x05,                         // properties: 5 bytes
-                                    0x11, 0x00, 0x00, 0x00, 0x00}));  // Session Expiry Interval 0
+  EXPECT_EQ(peer.sent_bytes(), raw({0xE0, 0x07,                      // DISCONNECT, length 7
+                                    0x04,                            // disconnect with will message
+                                    0x05,                            // properties: 5 bytes
+                                    0x11, 0x00, 0x00, 0x00, 0x00})); // Session Expiry Interval 0
   EXPECT_EQ(peer.take_actions(), (actions{completed(id, request_kind::disconnect),
                                           cancel_timer{timer_id::keep_alive}, close_connection{}}));
 }
@@ -523,13 +553,14 @@ TEST(InvalidRequest, IsRefusedWithTheProtocolErrorAndNothingIsSent) {
   EXPECT_EQ(s.subscribe({}, {}, id, now), make_error_code(errc::no_topic_filters));
   EXPECT_EQ(s.subscribe({subscription{"a", {qos::at_most_once, true}}}, {}, id, now),
             make_error_code(errc::not_in_protocol_version));
-  EXPECT_EQ(s.subscribe({subscription{"a", {qos::at_most_once, false, false,
-                                            retain_handling::do_not_send}}},
+  EXPECT_EQ(s.subscribe({subscription{
+                            "a", {qos::at_most_once, false, false, retain_handling::do_not_send}}},
                         {}, id, now),
             make_error_code(errc::not_in_protocol_version));
   properties props;
   props.add(property_id::subscription_identifier, 1u);
-  EXPECT_EQ(s.subscribe({sub("a")}, props, id, now), make_error_code(errc::not_in_protocol_version));
+  EXPECT_EQ(s.subscribe({sub("a")}, props, id, now),
+            make_error_code(errc::not_in_protocol_version));
   EXPECT_EQ(s.unsubscribe({"a/+b"}, {}, id, now), make_error_code(errc::topic_filter_invalid));
   EXPECT_EQ(s.unsubscribe({}, {}, id, now), make_error_code(errc::no_topic_filters));
   EXPECT_EQ(s.disconnect(reason_code::server_busy, {}, id, now),
@@ -545,8 +576,8 @@ TEST(InvalidRequest, V5InvalidOptionsAndPropertyValuesAreRefused) {
   scripted_peer peer(make_config(v5));
   peer.connect();
   request_id id = 0;
-  EXPECT_EQ(peer.client().subscribe({subscription{"$share/g/a", {qos::at_most_once, true}}}, {},
-                                    id, peer.now()),
+  EXPECT_EQ(peer.client().subscribe({subscription{"$share/g/a", {qos::at_most_once, true}}}, {}, id,
+                                    peer.now()),
             make_error_code(errc::invalid_subscription_options));
   properties props;
   props.add(property_id::subscription_identifier, 0u);
@@ -614,8 +645,8 @@ TEST(EnhancedAuth, ReauthenticateSendsAuth0x19AndCompletesOnSuccess) {
   peer.connect();
   request_id id = 0;
   ASSERT_FALSE(peer.client().reauthenticate(id, peer.now()));
-  EXPECT_EQ(peer.sent(),
-            (packets{auth{reason_code::re_authenticate, auth_props("TEST-SCRAM", "client-first-2")}}));
+  EXPECT_EQ(peer.sent(), (packets{auth{reason_code::re_authenticate,
+                                       auth_props("TEST-SCRAM", "client-first-2")}}));
   peer.receive(auth{reason_code::continue_authentication, auth_props("TEST-SCRAM", "n2")});
   EXPECT_EQ(peer.sent(), (packets{auth{reason_code::continue_authentication,
                                        auth_props("TEST-SCRAM", "proof:n2")}}));

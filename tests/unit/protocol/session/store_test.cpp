@@ -7,7 +7,6 @@
 #include <braid/protocol/session/session.hpp>
 
 #include "scripted_peer.hpp"
-
 #include <gtest/gtest.h>
 
 #include <set>
@@ -68,8 +67,8 @@ TEST(MemoryStore, SequencesAreInOrderWithGaps) {
   store.add(record(10, "10"));
   EXPECT_EQ(store.sequences(), (sequence_list{5, 7, 10}));
   EXPECT_EQ(store.size(), 3u);
-  EXPECT_EQ(store.find(6), nullptr); // a gap
-  EXPECT_EQ(store.find(4), nullptr); // before the first
+  EXPECT_EQ(store.find(6), nullptr);  // a gap
+  EXPECT_EQ(store.find(4), nullptr);  // before the first
   EXPECT_EQ(store.find(11), nullptr); // after the last
   store.remove(7);
   EXPECT_EQ(store.sequences(), (sequence_list{5, 10}));
@@ -169,7 +168,8 @@ TEST(MemoryStore, SubscriptionsAddReplaceRemoveList) {
   store.add_subscription(sub("c"));
   // The same filter again replaces the options and keeps its place.
   store.add_subscription(sub("a/#", q2));
-  EXPECT_EQ(store.subscriptions(), (std::vector<subscription>{sub("a/#", q2), sub("b/+"), sub("c")}));
+  EXPECT_EQ(store.subscriptions(),
+            (std::vector<subscription>{sub("a/#", q2), sub("b/+"), sub("c")}));
   store.remove_subscription("b/+");
   store.remove_subscription("not/there");
   EXPECT_EQ(store.subscriptions(), (std::vector<subscription>{sub("a/#", q2), sub("c")}));
@@ -403,10 +403,9 @@ TEST(ResumedSession, InFlightRecordsAreResentAfterSessionPresentThenQueuedOnes) 
   peer.connect(connack{true});
   // Sequence order, same ids, DUP on PUBLISH; PUBREL for the released one;
   // queued ones get ids the store does not use.
-  EXPECT_EQ(peer.sent(),
-            (packets{make_publish("t", "3", q1, 7, true), pubrel{2},
-                     make_publish("t", "6", q2, 5, true), make_publish("t", "8", q1, 1),
-                     make_publish("t", "9", q2, 3)}));
+  EXPECT_EQ(peer.sent(), (packets{make_publish("t", "3", q1, 7, true), pubrel{2},
+                                  make_publish("t", "6", q2, 5, true),
+                                  make_publish("t", "8", q1, 1), make_publish("t", "9", q2, 3)}));
   EXPECT_EQ(peer.take_actions(), (actions{keep_alive_armed, connected_event(true, 3)}));
   // Completions carry the stored sequences as request ids.
   peer.receive(puback{7});
@@ -435,9 +434,9 @@ TEST(ResumedSession, ResentInSequenceOrderWhateverThePacketIds) {
   store.add(record(6, "6", q1, 1, publish_state::sent));
   resumed_peer peer(make_config(protocol_version::v3_1_1, false), store);
   peer.connect(connack{true});
-  EXPECT_EQ(peer.sent(), (packets{make_publish("t", "1", q1, 900, true),
-                                  make_publish("t", "2", q1, 4, true), pubrel{60000},
-                                  make_publish("t", "6", q1, 1, true)}));
+  EXPECT_EQ(peer.sent(),
+            (packets{make_publish("t", "1", q1, 900, true), make_publish("t", "2", q1, 4, true),
+                     pubrel{60000}, make_publish("t", "6", q1, 1, true)}));
 }
 
 TEST(ResumedSession, InFlightAboveTheWindowAreAllResentQueuedOnesWait) {
@@ -457,9 +456,9 @@ TEST(ResumedSession, InFlightAboveTheWindowAreAllResentQueuedOnesWait) {
 
 TEST(ResumedSession, SentStateWithoutAUsablePacketIdIsQueued) {
   memory_store store;
-  store.add(record(1, "a", q1, 0, publish_state::sent));  // no id
+  store.add(record(1, "a", q1, 0, publish_state::sent)); // no id
   store.add(record(2, "b", q1, 3, publish_state::sent));
-  store.add(record(3, "c", q1, 3, publish_state::sent));  // id already taken by 2
+  store.add(record(3, "c", q1, 3, publish_state::sent)); // id already taken by 2
   resumed_peer peer(make_config(protocol_version::v3_1_1, false), store);
   EXPECT_EQ(peer.client().in_flight(), 1u);
   EXPECT_EQ(peer.client().queued(), 2u);
@@ -473,10 +472,9 @@ TEST(ResumedSession, SessionNotPresentRepublishesInFlightAsNewMessages) {
   fill(store);
   resumed_peer peer(make_config(protocol_version::v3_1_1, false), store);
   peer.connect(connack{false});
-  EXPECT_EQ(peer.sent(),
-            (packets{make_publish("t", "3", q1, 1), make_publish("t", "4", q2, 2),
-                     make_publish("t", "6", q2, 3), make_publish("t", "8", q1, 4),
-                     make_publish("t", "9", q2, 5)}));
+  EXPECT_EQ(peer.sent(), (packets{make_publish("t", "3", q1, 1), make_publish("t", "4", q2, 2),
+                                  make_publish("t", "6", q2, 3), make_publish("t", "8", q1, 4),
+                                  make_publish("t", "9", q2, 5)}));
   EXPECT_EQ(peer.take_actions(), (actions{keep_alive_armed, connected_event(false, 0, 3)}));
   EXPECT_FALSE(peer.client().packet_ids().in_use(7));
   peer.receive(puback{1});
@@ -556,6 +554,26 @@ TEST(ResumedSession, CleanStartClearsTheStoreAtConstruction) {
   peer.connect(connack{});
   EXPECT_TRUE(peer.sent().empty());
   EXPECT_EQ(peer.take_actions(), (actions{keep_alive_armed, connected_event(false, 0)}));
+}
+
+// One message left unacknowledged while many pass must not hold the ring open.
+TEST(MemoryStore, AStuckRecordDoesNotGrowMemoryWithTheTraffic) {
+  memory_store store;
+  store.add(record(1, "stuck", q1, 1, publish_state::sent));
+  for (std::uint64_t seq = 2; seq < 200'000; ++seq) {
+    store.add(
+        record(seq, "x", q1, static_cast<std::uint16_t>(seq % 65535 + 1), publish_state::sent));
+    store.remove(seq);
+  }
+  EXPECT_LE(store.slots(), 1024u);
+  EXPECT_EQ(store.size(), 1u);
+  ASSERT_NE(store.find(1), nullptr);
+  EXPECT_EQ(store.sequences(), sequence_list{1});
+  store.add(record(200'000, "y"));
+  EXPECT_EQ(store.sequences(), (sequence_list{1, 200'000}));
+  store.remove(1);
+  EXPECT_EQ(store.find(1), nullptr);
+  EXPECT_EQ(store.sequences(), sequence_list{200'000});
 }
 
 } // namespace

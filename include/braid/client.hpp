@@ -16,9 +16,15 @@
 // Handlers run on their associated executor (by default the client's), never
 // inside the call that started the operation.
 //
-// Status: TCP (mqtt://) only so far; TLS, WebSocket and the reconnecting
-// service come with the rest of the Asio issue.
+// Reconnecting (the seed's ClientService with its backoff policy) is an
+// option: client_options::reconnect. After a reconnect the session resends
+// what was in flight, restores subscriptions the broker lost and sends what
+// was requested meanwhile.
+//
+// Status: TCP (mqtt://) only so far; TLS and WebSocket come with the rest of
+// the Asio issue.
 
+#include <braid/client_options.hpp>
 #include <braid/detail/client_impl.hpp>
 #include <braid/protocol/packets.hpp>
 #include <braid/protocol/session/session.hpp>
@@ -44,8 +50,9 @@ public:
 
   /// `config` sets CONNECT (client id, version, keep alive, will, credentials,
   /// clean start), the in-flight window and the queue bounds.
-  client(executor_type executor, protocol::session_config config)
-      : impl_(std::make_shared<detail::client_impl>(std::move(executor), std::move(config))) {}
+  client(executor_type executor, protocol::session_config config, client_options options = {})
+      : impl_(std::make_shared<detail::client_impl>(std::move(executor), std::move(config),
+                                                    std::move(options))) {}
   ~client() { impl_->close(); }
   client(const client&) = delete;
   client& operator=(const client&) = delete;
@@ -142,6 +149,12 @@ public:
   /// instead of async_receive. Runs on the client's strand.
   void set_message_handler(std::function<void(const protocol::publish&)> handler) {
     impl_->set_message_handler(std::move(handler));
+  }
+
+  /// Connection-state events (connected, disconnected, reconnecting, gave up).
+  /// Runs on the client's strand.
+  void set_state_handler(std::function<void(const connection_event&)> handler) {
+    impl_->set_state_handler(std::move(handler));
   }
 
   /// Closes the connection at once, without DISCONNECT (the broker publishes

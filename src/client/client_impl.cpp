@@ -27,13 +27,30 @@ void post_completion(Handler handler, const Executor& strand, std::error_code ec
   post_result(std::move(handler), strand, error_code{ec}, std::move(args)...);
 }
 
+// Refusals that another attempt will not fix.
+bool is_permanent(bp::reason_code rc) {
+  switch (rc) {
+  case bp::reason_code::unsupported_protocol_version:
+  case bp::reason_code::client_identifier_not_valid:
+  case bp::reason_code::bad_user_name_or_password:
+  case bp::reason_code::not_authorized:
+  case bp::reason_code::banned:
+  case bp::reason_code::bad_authentication_method:
+    return true;
+  default:
+    return false;
+  }
+}
+
 } // namespace
 
-client_impl::client_impl(asio::any_io_executor executor, bp::session_config config)
+client_impl::client_impl(asio::any_io_executor executor, bp::session_config config,
+                         client_options options)
     : strand_(asio::make_strand(executor)), resolver_(strand_),
       socket_(strand_), timers_{asio::steady_timer(strand_), asio::steady_timer(strand_),
                                 asio::steady_timer(strand_)},
-      session_(std::move(config), store_), read_buffer_(64 * 1024) {
+      session_(std::move(config), store_), read_buffer_(64 * 1024), options_(std::move(options)),
+      backoff_(options_.reconnect.policy, options_.reconnect.random), reconnect_timer_(strand_) {
 }
 
 client_impl::~client_impl() = default;
@@ -53,19 +70,72 @@ void client_impl::connect(std::string host, std::string port, connect_handler ha
       return;
     }
     self->connect_handler_.emplace(std::move(h));
-    self->refused_.reset();
-    self->resolver_.async_resolve(
-        host, port,
-        [self](std::error_code ec, const asio::ip::tcp::resolver::results_type& endpoints) {
-          self->on_resolved(ec, endpoints);
-        });
+    self->host_ = std::move(host);
+    self->port_ = std::move(port);
+    self->stopped_ = false;
+    self->backoff_.reset();
+    self->start_connect();
+  });
+}
+
+void client_impl::start_connect() {
+  refused_.reset();
+  server_disconnect_.reset();
+  retry_now_ = false;
+  resolver_.async_resolve(
+      host_, port_,
+      [self = shared_from_this()](std::error_code ec,
+                                  const asio::ip::tcp::resolver::results_type& endpoints) {
+        self->on_resolved(ec, endpoints);
+      });
+}
+
+// A connection attempt failed before the session started.
+void client_impl::connect_failed(std::error_code ec) {
+  if (options_.reconnect.enabled && !stopped_) {
+    schedule_reconnect(ec);
+  } else {
+    fail_connect(ec);
+  }
+}
+
+void client_impl::schedule_reconnect(std::error_code ec) {
+  const auto delay = retry_now_ ? std::chrono::milliseconds(0) : backoff_.next_delay();
+  notify({connection_event::kind::reconnecting, ec, false, backoff_.attempts(), delay, {}});
+  reconnect_timer_.expires_after(delay);
+  reconnect_timer_.async_wait([self = shared_from_this()](std::error_code e) {
+    if (!e && !self->stopped_ && !self->open_) {
+      self->start_connect();
+    }
+  });
+}
+
+void client_impl::give_up(std::error_code ec) {
+  stopped_ = true;
+  notify({connection_event::kind::gave_up, ec, false, backoff_.attempts(), {}, {}});
+  fail_connect(ec);
+  fail_receivers(ec);
+}
+
+void client_impl::notify(connection_event event) {
+  if (on_state_) {
+    on_state_(event);
+  }
+}
+
+void client_impl::set_state_handler(std::function<void(const connection_event&)> handler) {
+  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
+    self->on_state_ = std::move(h);
   });
 }
 
 void client_impl::on_resolved(std::error_code ec,
                               const asio::ip::tcp::resolver::results_type& endpoints) {
+  if (stopped_) {
+    return;
+  }
   if (ec) {
-    fail_connect(ec);
+    connect_failed(ec);
     return;
   }
   asio::async_connect(
@@ -74,8 +144,11 @@ void client_impl::on_resolved(std::error_code ec,
 }
 
 void client_impl::on_connected(std::error_code ec) {
+  if (stopped_) {
+    return;
+  }
   if (ec) {
-    fail_connect(ec);
+    connect_failed(ec);
     return;
   }
   boost::system::error_code ignored;
@@ -157,13 +230,18 @@ void client_impl::process_actions() {
           } else if constexpr (std::is_same_v<T, bp::request_completed>) {
             handle(x);
           } else if constexpr (std::is_same_v<T, bp::connected>) {
+            backoff_.reset();
+            notify({connection_event::kind::connected, {}, x.ack.session_present, 0, {}, {}});
             if (connect_handler_) {
               post_completion(std::move(*connect_handler_), strand_, std::error_code{},
                               std::move(x.ack));
               connect_handler_.reset();
             }
           } else if constexpr (std::is_same_v<T, bp::connection_refused>) {
+            retry_now_ = x.retry_with_3_1;
             refused_ = std::move(x.ack);
+          } else if constexpr (std::is_same_v<T, bp::server_disconnected>) {
+            server_disconnect_ = std::move(x.packet);
           } else if constexpr (std::is_same_v<T, bp::close_connection>) {
             // Pending output (a DISCONNECT) is written first: see flush().
             closing_ = true;
@@ -240,13 +318,25 @@ void client_impl::transport_closed(std::error_code ec) {
   }
   session_.connection_closed(ec, now_ms());
   process_actions();
-  fail_connect(ec ? ec : std::error_code{bp::session_errc::connection_lost});
-  // Without the reconnecting service nothing more will arrive.
+  const auto reason = ec ? ec : std::error_code{bp::session_errc::connection_lost};
+  notify({connection_event::kind::disconnected, reason, false, 0, {}, server_disconnect_});
+  if (refused_ && is_permanent(refused_->reason) && !retry_now_) {
+    give_up(reason);
+    return;
+  }
+  if ((options_.reconnect.enabled || retry_now_) && !stopped_) {
+    schedule_reconnect(reason);
+    return;
+  }
+  fail_connect(reason);
+  fail_receivers(reason); // nothing more will arrive
+}
+
+void client_impl::fail_receivers(std::error_code ec) {
   while (!receivers_.empty()) {
     auto h = std::move(receivers_.front());
     receivers_.pop_front();
-    post_completion(std::move(h), strand_, std::error_code{bp::session_errc::connection_lost},
-                    bp::publish{});
+    post_completion(std::move(h), strand_, ec, bp::publish{});
   }
 }
 
@@ -322,6 +412,8 @@ void client_impl::ping(plain_handler handler) {
 void client_impl::disconnect(plain_handler handler) {
   asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
     bp::request_id id = 0;
+    self->stopped_ = true; // a requested disconnect is not followed by a reconnect
+    self->reconnect_timer_.cancel();
     if (auto ec = self->session_.disconnect(bp::reason_code::normal_disconnection, {}, id,
                                             self->now_ms())) {
       post_completion(std::move(h), self->strand_, ec);
@@ -353,8 +445,15 @@ void client_impl::set_message_handler(std::function<void(const bp::publish&)> ha
 
 void client_impl::close() {
   asio::dispatch(strand_, [self = shared_from_this()] {
+    self->stopped_ = true;
     self->resolver_.cancel();
-    self->transport_closed(bp::session_errc::connection_lost);
+    self->reconnect_timer_.cancel();
+    if (self->open_) {
+      self->transport_closed(bp::session_errc::connection_lost);
+    } else {
+      self->fail_connect(bp::session_errc::connection_lost);
+      self->fail_receivers(bp::session_errc::connection_lost);
+    }
   });
 }
 

@@ -25,7 +25,7 @@ class mosquitto_broker {
 public:
   /// `extra` is appended to the configuration (e.g. "allow_anonymous false").
   explicit mosquitto_broker(const std::string& extra = "allow_anonymous true\n") {
-    const auto exe = find_mosquitto();
+    (void)find_mosquitto(); // fail early with a clear message
     const char* tmp = std::getenv("TMPDIR");
     const std::string pattern =
         std::string(tmp != nullptr ? tmp : "/tmp") + "/braid-mosquitto-XXXXXX";
@@ -44,11 +44,7 @@ public:
       const auto config = dir_ + "/mosquitto.conf";
       std::ofstream(config) << "listener " << port_ << " 127.0.0.1\n"
                             << extra << "log_dest file " << dir_ << "/mosquitto.log\n";
-      pid_ = fork();
-      if (pid_ == 0) {
-        execl(exe.c_str(), exe.c_str(), "-c", config.c_str(), static_cast<char*>(nullptr));
-        _exit(127);
-      }
+      spawn();
       if (wait_until_listening()) {
         return;
       }
@@ -67,9 +63,33 @@ public:
   mosquitto_broker& operator=(const mosquitto_broker&) = delete;
 
   std::uint16_t port() const { return port_; }
+
+  /// Stops the broker (SIGTERM) and starts it again on the same port.
+  void restart() {
+    stop();
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      spawn();
+      if (wait_until_listening()) {
+        return;
+      }
+      stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100)); // the port may linger
+    }
+    throw std::runtime_error("could not restart mosquitto on port " + std::to_string(port_));
+  }
   std::string port_string() const { return std::to_string(port_); }
 
 private:
+  void spawn() {
+    const auto exe = find_mosquitto();
+    const auto config = dir_ + "/mosquitto.conf";
+    pid_ = fork();
+    if (pid_ == 0) {
+      execl(exe.c_str(), exe.c_str(), "-c", config.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+  }
+
   static std::string find_mosquitto() {
     for (const char* candidate : {"/usr/sbin/mosquitto", "/usr/bin/mosquitto",
                                   "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto"}) {

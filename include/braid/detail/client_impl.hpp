@@ -4,6 +4,8 @@
 // socket: a read loop feeds the session, its actions become timers,
 // completions and deliveries, and its output is written coalesced.
 
+#include <braid/backoff.hpp>
+#include <braid/client_options.hpp>
 #include <braid/protocol/session/memory_store.hpp>
 #include <braid/protocol/session/session.hpp>
 
@@ -41,7 +43,7 @@ using receive_handler = asio::any_completion_handler<void(error_code, bp::publis
 
 class client_impl : public std::enable_shared_from_this<client_impl> {
 public:
-  client_impl(asio::any_io_executor executor, bp::session_config config);
+  client_impl(asio::any_io_executor executor, bp::session_config config, client_options options);
   ~client_impl();
 
   asio::any_io_executor get_executor() const { return strand_; }
@@ -55,6 +57,7 @@ public:
   void disconnect(plain_handler handler);
   void receive(receive_handler handler);
   void set_message_handler(std::function<void(const bp::publish&)> handler);
+  void set_state_handler(std::function<void(const connection_event&)> handler);
   void close();
 
 private:
@@ -72,6 +75,12 @@ private:
   void arm(bp::timer_id t, std::uint64_t delay_ms);
   void transport_closed(std::error_code ec);
   void fail_connect(std::error_code ec);
+  void start_connect();
+  void connect_failed(std::error_code ec);
+  void schedule_reconnect(std::error_code ec);
+  void give_up(std::error_code ec);
+  void fail_receivers(std::error_code ec);
+  void notify(connection_event event);
   void add_handler(bp::request_id id, any_handler handler);
   std::uint64_t now_ms() const;
 
@@ -94,6 +103,15 @@ private:
   std::deque<bp::publish> received_;
   std::deque<receive_handler> receivers_;
   std::function<void(const bp::publish&)> on_message_;
+  std::function<void(const connection_event&)> on_state_;
+  client_options options_;
+  backoff backoff_;
+  asio::steady_timer reconnect_timer_;
+  std::string host_;
+  std::string port_;
+  bool stopped_ = false;   // close() or async_disconnect: no more reconnects
+  bool retry_now_ = false; // CONNACK asked to retry at once with MQTT 3.1
+  std::optional<bp::disconnect> server_disconnect_;
 };
 
 } // namespace braid::detail

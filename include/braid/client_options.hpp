@@ -1,0 +1,48 @@
+#pragma once
+// Options of braid::client beyond the MQTT session, and the connection-state
+// events it reports.
+
+#include <braid/backoff.hpp>
+#include <braid/protocol/packets.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <system_error>
+
+namespace braid {
+
+/// The seed's ClientService: keep the connection up.
+struct reconnect_options {
+  /// Reconnect after a lost connection, and keep trying the first connect,
+  /// until a refusal that will not fix itself (bad credentials, not
+  /// authorised, banned, client id not valid, bad authentication method,
+  /// unsupported protocol version) or close()/async_disconnect.
+  bool enabled = false;
+  backoff_policy policy{};
+  /// Returns a number in [0, 1) for the jitter; empty: no jitter.
+  std::function<double()> random{};
+};
+
+struct client_options {
+  reconnect_options reconnect{};
+};
+
+/// A change of the connection's state.
+struct connection_event {
+  enum class kind : std::uint8_t {
+    connected,    ///< CONNACK accepted; `session_present`
+    disconnected, ///< the connection is gone; `reason` (and `server_disconnect` in MQTT 5)
+    reconnecting, ///< attempt `attempt` starts after `delay`
+    gave_up,      ///< no more attempts: `reason` will not fix itself
+  };
+  kind what = kind::disconnected;
+  std::error_code reason{};
+  bool session_present = false;
+  std::uint32_t attempt = 0;
+  std::chrono::milliseconds delay{0};
+  std::optional<protocol::disconnect> server_disconnect{};
+};
+
+} // namespace braid

@@ -25,8 +25,16 @@ struct reconnect_options {
   std::function<double()> random{};
 };
 
+/// What async_publish does when the session's publish queue
+/// (session_config::queue_limit) is full.
+enum class queue_full_policy : std::uint8_t {
+  fail,  ///< complete at once with session_errc::queue_full
+  block, ///< wait, in order, until the queue has room (bounded by the caller's own count)
+};
+
 struct client_options {
   reconnect_options reconnect{};
+  queue_full_policy on_queue_full = queue_full_policy::fail;
 };
 
 /// A change of the connection's state.

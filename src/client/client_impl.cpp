@@ -115,6 +115,7 @@ void client_impl::give_up(std::error_code ec) {
   notify({connection_event::kind::gave_up, ec, false, backoff_.attempts(), {}, {}});
   fail_connect(ec);
   fail_receivers(ec);
+  fail_blocked(ec);
 }
 
 void client_impl::notify(connection_event event) {
@@ -216,7 +217,13 @@ void client_impl::on_written(std::error_code ec) {
 
 void client_impl::process_actions() {
   std::vector<bp::action> batch;
-  session_.take_actions(batch);
+  for (session_.take_actions(batch); !batch.empty(); session_.take_actions(batch)) {
+    handle_actions(batch);
+    drain_blocked(); // completions may have made room in the queue
+  }
+}
+
+void client_impl::handle_actions(std::vector<bp::action>& batch) {
   for (auto& a : batch) {
     std::visit(
         [&](auto& x) {
@@ -330,6 +337,7 @@ void client_impl::transport_closed(std::error_code ec) {
   }
   fail_connect(reason);
   fail_receivers(reason); // nothing more will arrive
+  fail_blocked(reason);
 }
 
 void client_impl::fail_receivers(std::error_code ec) {
@@ -355,15 +363,45 @@ void client_impl::add_handler(bp::request_id id, any_handler handler) {
 void client_impl::publish(bp::publish message, publish_handler handler) {
   asio::dispatch(strand_, [self = shared_from_this(), m = std::move(message),
                            h = std::move(handler)]() mutable {
-    bp::request_id id = 0;
-    if (auto ec = self->session_.publish(std::move(m), id, self->now_ms())) {
-      post_completion(std::move(h), self->strand_, ec, bp::reason_code::success);
+    // Blocked publishes keep their order: a new one waits behind them.
+    if (self->options_.on_queue_full == queue_full_policy::block &&
+        (!self->blocked_.empty() || !self->has_room(m))) {
+      self->blocked_.push_back({std::move(m), std::move(h)});
       return;
     }
-    self->add_handler(id, std::move(h));
+    self->submit(std::move(m), std::move(h));
     self->process_actions();
     self->flush();
   });
+}
+
+void client_impl::submit(bp::publish message, publish_handler handler) {
+  bp::request_id id = 0;
+  if (auto ec = session_.publish(std::move(message), id, now_ms())) {
+    post_completion(std::move(handler), strand_, ec, bp::reason_code::success);
+    return;
+  }
+  add_handler(id, std::move(handler));
+}
+
+bool client_impl::has_room(const bp::publish& message) const {
+  return message.qos == bp::qos::at_most_once || session_.queued() < session_.config().queue_limit;
+}
+
+void client_impl::drain_blocked() {
+  while (!blocked_.empty() && has_room(blocked_.front().message)) {
+    auto next = std::move(blocked_.front());
+    blocked_.pop_front();
+    submit(std::move(next.message), std::move(next.handler));
+  }
+}
+
+void client_impl::fail_blocked(std::error_code ec) {
+  while (!blocked_.empty()) {
+    auto next = std::move(blocked_.front());
+    blocked_.pop_front();
+    post_completion(std::move(next.handler), strand_, ec, bp::reason_code::success);
+  }
 }
 
 void client_impl::subscribe(std::vector<bp::subscription> subscriptions, bp::properties props,
@@ -453,6 +491,7 @@ void client_impl::close() {
     } else {
       self->fail_connect(bp::session_errc::connection_lost);
       self->fail_receivers(bp::session_errc::connection_lost);
+      self->fail_blocked(bp::session_errc::connection_lost);
     }
   });
 }

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <numeric>
 #include <thread>
 
 namespace braid {
@@ -148,6 +149,49 @@ TEST(Client, UnreachableBrokerFailsTheConnect) {
   io.run_for(std::chrono::seconds(5));
   ASSERT_TRUE(done);
   EXPECT_TRUE(result);
+}
+
+// Window 1 and a queue of 2: with the block policy every publish waits its
+// turn and completes, in order; with the fail policy the overflow is refused.
+TEST(Client, QueueFullPolicyBlockWaitsAndFailRefuses) {
+  mosquitto_broker broker;
+  for (auto policy : {queue_full_policy::block, queue_full_policy::fail}) {
+    asio::io_context io;
+    auto config = config_for(bp::protocol_version::v3_1_1, "braid-queue");
+    config.window = 1;
+    config.queue_limit = 2;
+    client_options options;
+    options.on_queue_full = policy;
+    client c(io.get_executor(), config, options);
+    std::vector<int> completed;
+    int refused = 0;
+    c.async_connect("127.0.0.1", broker.port_string(), [&](error_code ec, bp::connack) {
+      ASSERT_FALSE(ec) << ec.message();
+      for (int i = 0; i < 20; ++i) {
+        c.async_publish("q/t", bp::to_bytes(std::to_string(i)), bp::qos::at_least_once, false,
+                        [&, i](error_code e, bp::reason_code) {
+                          if (!e) {
+                            completed.push_back(i);
+                          } else if (std::error_code(e) == bp::session_errc::queue_full) {
+                            ++refused;
+                          }
+                          if (completed.size() + static_cast<std::size_t>(refused) == 20) {
+                            io.stop();
+                          }
+                        });
+      }
+    });
+    io.run_for(std::chrono::seconds(5));
+    if (policy == queue_full_policy::block) {
+      std::vector<int> all(20);
+      std::iota(all.begin(), all.end(), 0);
+      EXPECT_EQ(completed, all);
+      EXPECT_EQ(refused, 0);
+    } else {
+      EXPECT_EQ(completed.size(), 3u); // one in flight, two queued
+      EXPECT_EQ(refused, 17);
+    }
+  }
 }
 
 } // namespace

@@ -70,6 +70,7 @@ private:
   void flush();
   void on_written(std::error_code ec);
   void process_actions();
+  void handle_actions(std::vector<bp::action>& batch);
   void handle(bp::request_completed& done);
   void deliver(bp::publish message);
   void arm(bp::timer_id t, std::uint64_t delay_ms);
@@ -81,6 +82,10 @@ private:
   void give_up(std::error_code ec);
   void fail_receivers(std::error_code ec);
   void notify(connection_event event);
+  void submit(bp::publish message, publish_handler handler);
+  bool has_room(const bp::publish& message) const;
+  void drain_blocked();
+  void fail_blocked(std::error_code ec);
   void add_handler(bp::request_id id, any_handler handler);
   std::uint64_t now_ms() const;
 
@@ -112,6 +117,11 @@ private:
   bool stopped_ = false;   // close() or async_disconnect: no more reconnects
   bool retry_now_ = false; // CONNACK asked to retry at once with MQTT 3.1
   std::optional<bp::disconnect> server_disconnect_;
+  struct blocked_publish {
+    bp::publish message;
+    publish_handler handler;
+  };
+  std::deque<blocked_publish> blocked_; // waiting for queue room (queue_full_policy::block)
 };
 
 } // namespace braid::detail

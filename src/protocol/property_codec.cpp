@@ -1,5 +1,6 @@
 #include "property_codec.hpp"
 
+#include <braid/protocol/topic.hpp>
 #include <braid/protocol/utf8.hpp>
 
 #include <cstdint>
@@ -61,7 +62,11 @@ std::error_code check_value(const property& p) noexcept {
   }
   case property_type::utf8_string: {
     const auto* v = std::get_if<std::string>(&p.value);
-    return v == nullptr ? make_error_code(errc::property_type_mismatch) : validate_utf8_string(*v);
+    if (v == nullptr) {
+      return errc::property_type_mismatch;
+    }
+    // A Response Topic is a topic name: no wildcards (5.0 3.3.2-14).
+    return p.id == property_id::response_topic ? validate_topic_name(*v) : validate_utf8_string(*v);
   }
   case property_type::binary_data: {
     const auto* v = std::get_if<bytes>(&p.value);

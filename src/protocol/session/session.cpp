@@ -200,8 +200,12 @@ void session::on_connack(connack& p, std::uint64_t now_ms) {
     request_close(make_error_code(p.reason));
     return;
   }
-  // A clean start has no session to be present (3.1.1 3.2.2-1, 5.0 3.2.2-2).
-  if (p.session_present && c.clean_start) {
+  // A clean start has no session to be present (3.1.1 3.2.2-1, 5.0 3.2.2-2);
+  // optionally, neither has a client without state (5.0 3.2.2-4).
+  const bool stateless = !had_session_ && store_.sequences().empty() &&
+                         store_.incoming_count() == 0 && store_.subscriptions().empty();
+  if (p.session_present && (c.clean_start || (config_.strict_session_present &&
+                                              c.version == protocol_version::v5 && stateless))) {
     fail_connection(session_errc::session_present_without_state, reason_code::protocol_error);
     return;
   }
@@ -222,16 +226,15 @@ void session::on_connack(connack& p, std::uint64_t now_ms) {
   if (!c.clean_start) {
     had_session_ = true;
   }
-  // Requests made while offline go out now, then queued publishes.
+  // Resent messages first (within the window), then requests made while
+  // offline, then queued publishes.
+  while (in_flight_ < window() && resend_next()) {
+  }
   for (auto& [id, message] : offline_qos0_) {
     send_qos0(id, message);
   }
   offline_qos0_.clear();
-  for (auto& r : requests_) {
-    if (!r.sent) {
-      send_request(r);
-    }
-  }
+  send_unsent_requests();
   pump();
   // Keep alive counts from the last packet sent, maybe the CONNECT (3.1.1
   // 3.1.2-23): the timer is armed for what is left of the interval.
@@ -274,19 +277,41 @@ void session::apply_connack_properties(const properties& props) {
 
 // The broker kept the session: resend every PUBLISH not acknowledged (DUP, same
 // id) and every PUBREL, in their original order (3.1.1 4.4, 5.0 4.4).
+// They go out through pump(), within the new Receive Maximum (5.0 3.3.4-7).
 void session::resume_session(connected& event) {
+  resend_ = sequence_queue{};
   for (const auto& [packet_id, sequence] : sorted_in_flight()) {
+    resend_.push_back(sequence);
+    ++event.resent;
+  }
+  in_flight_ = 0; // counts what is sent on this connection
+}
+
+// Resends the next in-flight message of the session; false when none is left.
+bool session::resend_next() {
+  while (!resend_.empty()) {
+    const auto sequence = resend_.front();
+    resend_.pop_front();
     auto* record = store_.find(sequence);
     if (record == nullptr) {
       continue;
     }
+    const auto packet_id = record->message.packet_id;
     if (record->state == publish_state::sent) {
+      // Limits may have dropped since it was first sent (5.0 3.2.2-11/14/15).
+      if (auto ec = check_against_broker(record->message)) {
+        ++in_flight_; // finish_publish counts it down again
+        finish_publish(sequence, packet_id, ec, reason_code::success, {});
+        return true;
+      }
       write_publish(*record, true);
     } else {
       write(pubrel{packet_id, reason_code::success, {}});
     }
-    ++event.resent;
+    ++in_flight_;
+    return true;
   }
+  return false;
 }
 
 // The broker has no session: what was in flight is either sent again as new
@@ -300,7 +325,12 @@ void session::lose_session(connected& event) {
     if (record == nullptr) {
       continue;
     }
-    if (config_.on_session_lost == session_lost_policy::republish) {
+    if (record->state == publish_state::released) {
+      // PUBREC came: the broker took the message. Sending it again could
+      // deliver it twice (5.0 4.3.3-6), so it is complete.
+      store_.remove(sequence);
+      complete_publish(sequence, {}, reason_code::success, {});
+    } else if (config_.on_session_lost == session_lost_policy::republish) {
       record->state = publish_state::queued;
       record->message.packet_id = 0;
       record->message.dup = false;
@@ -315,12 +345,18 @@ void session::lose_session(connected& event) {
   }
   in_flight_ids_.clear();
   in_flight_ = 0;
+  resend_ = sequence_queue{};
   // Republished messages go before the ones queued after them.
   queue_.push_front(requeue);
   store_.clear_incoming();
   // A resubscription still unanswered from an earlier connection is replaced
   // (requests_ must not grow with every lost session).
-  std::erase_if(requests_, [](const pending_request& r) { return r.id == 0; });
+  std::erase_if(requests_, [this](const pending_request& r) {
+    if (r.id == 0 && r.sent) {
+      ids_.release(r.packet_id);
+    }
+    return r.id == 0;
+  });
   if (config_.resubscribe && (had_session_ || config_.connect_packet.clean_start)) {
     auto subscriptions = store_.subscriptions();
     if (!subscriptions.empty()) {
@@ -329,7 +365,6 @@ void session::lose_session(connected& event) {
       r.kind = request_kind::subscribe;
       r.message = protocol::subscribe{0, std::move(subscriptions), {}};
       requests_.insert(requests_.begin(), std::move(r));
-      ++unsent_requests_;
     }
   }
 }
@@ -361,7 +396,6 @@ void session::connection_closed(std::error_code reason, std::uint64_t) {
       ids_.release(it->packet_id);
       it->packet_id = 0;
       it->sent = false;
-      ++unsent_requests_;
     }
     ++it;
   }

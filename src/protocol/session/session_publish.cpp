@@ -33,6 +33,11 @@ std::error_code session::check_against_broker(const struct publish& message) con
   if (state_ != session_state::connected) {
     return {};
   }
+  // A Topic Alias of the caller's must be within the broker's maximum (5.0 3.2.2-17/18).
+  if (auto alias = message.props.integer(property_id::topic_alias);
+      alias && *alias > limits_.topic_alias_maximum) {
+    return session_errc::invalid_request;
+  }
   if (message.qos > limits_.maximum_qos) {
     return session_errc::qos_not_supported;
   }
@@ -55,6 +60,10 @@ std::error_code session::publish(struct publish message, request_id& id, std::ui
   // a message kept for resending needs its topic (aliases die with the connection).
   if (message.props.contains(property_id::topic_alias) &&
       (config_.auto_topic_alias || (message.qos != qos::at_most_once && message.topic.empty()))) {
+    return session_errc::invalid_request;
+  }
+  // Subscription Identifiers are the server's to send (5.0 3.3.4-6).
+  if (message.props.contains(property_id::subscription_identifier)) {
     return session_errc::invalid_request;
   }
   {
@@ -143,18 +152,18 @@ void session::send_qos0(request_id id, const struct publish& message) {
 // Sends queued messages while the window has room (in order: W = 1 keeps
 // strict order across reconnects too).
 void session::pump() {
-  while (state_ == session_state::connected && in_flight_ < window() && !queue_.empty()) {
+  // What the session had in flight goes first, then the queue.
+  while (state_ == session_state::connected && in_flight_ < window() && resend_next()) {
+  }
+  while (state_ == session_state::connected && in_flight_ < window() && resend_.empty() &&
+         !queue_.empty()) {
     if (!send_from_queue(queue_.front())) {
       break;
     }
   }
   // Requests that found every packet id in use go out once one is free.
-  if (state_ == session_state::connected && unsent_requests_ != 0) {
-    for (auto& r : requests_) {
-      if (!r.sent && r.kind != request_kind::ping) {
-        send_request(r);
-      }
-    }
+  if (state_ == session_state::connected && ids_exhausted_) {
+    send_unsent_requests();
   }
   if (queue_was_full_ && queue_.size() < config_.queue_limit) {
     queue_was_full_ = false;
@@ -247,7 +256,11 @@ void session::finish_publish(std::uint64_t sequence, std::uint16_t packet_id, st
                              reason_code rc, properties props) {
   std::erase_if(in_flight_ids_, [&](const auto& e) { return e.first == packet_id; });
   ids_.release(packet_id);
-  --in_flight_;
+  // An answer for a message not yet resent on this connection (the broker had
+  // it from the last one) does not free a place in the window.
+  if (!resend_.erase(sequence)) {
+    --in_flight_;
+  }
   store_.remove(sequence);
   complete_publish(sequence, ec, rc, std::move(props));
   pump();
@@ -326,7 +339,6 @@ bool session::cancel(request_id id) {
       it != requests_.end()) {
     auto kind = it->kind;
     requests_.erase(it);
-    --unsent_requests_;
     complete(id, kind, session_errc::cancelled);
     return true;
   }

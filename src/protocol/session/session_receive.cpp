@@ -253,21 +253,28 @@ std::error_code session::add_request(request_kind kind, packet message, request_
   }
   id = next_request_id();
   requests_.push_back(pending_request{id, kind, 0, false, std::move(message)});
-  ++unsent_requests_;
   if (state_ == session_state::connected) {
-    send_request(requests_.back());
+    send_unsent_requests();
   }
   return {};
 }
 
-void session::send_request(pending_request& r) {
+// Sends `r`, or says why not: no packet id free now (wait), or too large for
+// the broker ever (dropped: completed with the error).
+session::send_result session::send_request(pending_request& r) {
+  std::size_t size = 0;
+  (void)encoded_size(r.message, version(), size);
+  if (size > limits_.maximum_packet_size) { // 5.0 3.2.2-15
+    complete(r.id, r.kind, session_errc::packet_too_large);
+    return send_result::dropped;
+  }
   auto packet_id = ids_.allocate();
   if (!packet_id) {
-    return; // every id in use: stays unsent until the next connection
+    ids_exhausted_ = true; // retried when an id is freed (pump)
+    return send_result::wait;
   }
   r.packet_id = *packet_id;
   r.sent = true;
-  --unsent_requests_;
   std::visit(
       [&](auto& typed) {
         using T = std::decay_t<decltype(typed)>;
@@ -278,6 +285,26 @@ void session::send_request(pending_request& r) {
         }
       },
       r.message);
+  return send_result::sent;
+}
+
+void session::send_unsent_requests() {
+  ids_exhausted_ = false;
+  for (auto it = requests_.begin(); it != requests_.end();) {
+    if (it->sent || it->kind == request_kind::ping) {
+      ++it;
+      continue;
+    }
+    const auto result = send_request(*it);
+    if (result == send_result::dropped) {
+      it = requests_.erase(it);
+      continue;
+    }
+    if (result == send_result::wait) {
+      break;
+    }
+    ++it;
+  }
 }
 
 // --- ping, disconnect, server disconnect -------------------------------------
@@ -324,6 +351,17 @@ std::error_code session::disconnect(reason_code reason, properties props, reques
   }
   id = next_request_id();
   if (state_ == session_state::connected) {
+    std::size_t wire_size = 0;
+    if (!encoded_size(request, version(), wire_size) && wire_size > limits_.maximum_packet_size) {
+      // No Reason String or User Property past the limit (5.0 3.14.2-3).
+      properties kept;
+      for (const auto& p : request.props) {
+        if (p.id != property_id::reason_string && p.id != property_id::user_property) {
+          kept.push_back(p);
+        }
+      }
+      request.props = std::move(kept);
+    }
     write(request);
   }
   complete(id, request_kind::disconnect, {});

@@ -76,7 +76,8 @@ public:
     case property_type::variable_byte_integer:
       return {id, 1 + below(268'435'455)};
     case property_type::utf8_string:
-      return {id, text(8)};
+      // A Response Topic is a topic name (no wildcards, not empty).
+      return {id, id == property_id::response_topic ? topic() : text(8)};
     case property_type::binary_data:
       return {id, data(12)};
     case property_type::utf8_string_pair:

@@ -88,6 +88,12 @@ struct session_config {
   std::size_t max_incoming_packet_size = 268'435'460;
   /// MQTT 5: give repeated topics an alias, within the broker's Topic Alias Maximum.
   bool auto_topic_alias = true;
+  /// MQTT 5 [MQTT-3.2.2-4]: close when the broker reports a session present
+  /// that this client has no state for (clean start off, nothing stored, never
+  /// connected in this process). Off by default: a restarted subscriber with
+  /// a memory store would otherwise lose the messages the broker kept for it;
+  /// the durable store gives such a client its state back.
+  bool strict_session_present = false;
   /// MQTT 5 enhanced authentication; not owned, must outlive the session.
   authenticator* auth = nullptr;
 };
@@ -253,7 +259,10 @@ private:
   void on_disconnect(struct disconnect& p);
   void on_auth(auth& p);
   std::error_code add_request(request_kind kind, packet message, request_id& id);
-  void send_request(pending_request& r);
+  enum class send_result : std::uint8_t { sent, wait, dropped };
+  send_result send_request(pending_request& r);
+  void send_unsent_requests();
+  bool resend_next();
   pending_request* find_sent_request(request_kind kind, std::uint16_t packet_id);
   void erase_request(const pending_request* r);
 
@@ -274,7 +283,8 @@ private:
   bool queue_was_full_ = false;
   std::deque<std::pair<request_id, struct publish>> offline_qos0_; // QoS 0 waiting for a connection
   std::vector<pending_request> requests_;
-  std::size_t unsent_requests_ = 0; // subscribe/unsubscribe not sent on this connection
+  bool ids_exhausted_ = false; // a request waits for a free packet id
+  sequence_queue resend_;      // in-flight messages to resend on this connection, in order
   std::unique_ptr<alias_table> aliases_;
 
   bool had_session_ = false; // a CONNACK accepted with clean start off

@@ -21,8 +21,8 @@
 // what was in flight, restores subscriptions the broker lost and sends what
 // was requested meanwhile.
 //
-// Status: TCP (mqtt://) only so far; TLS and WebSocket come with the rest of
-// the Asio issue.
+// Transports: mqtt:// (TCP), mqtts:// (TLS), ws:// and wss:// (WebSocket with
+// the "mqtt" sub-protocol), IPv4 and IPv6, asynchronous name resolution.
 
 #include <braid/client_options.hpp>
 #include <braid/detail/client_impl.hpp>
@@ -70,6 +70,19 @@ public:
           impl->connect(std::move(h), std::move(p), std::move(handler));
         },
         token, std::move(host), std::move(port));
+  }
+
+  /// Connects to a broker URL: mqtt://host[:port], mqtts://, ws://host[:port][/path],
+  /// wss:// (see url.hpp; TLS settings in client_options::tls). Handler and
+  /// errors as above, plus braid.url errors for a URL that cannot be parsed
+  /// and TLS errors (e.g. certificate verify failed) from the handshake.
+  template <class Token>
+  auto async_connect(std::string url, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, protocol::connack)>(
+        [impl = impl_](auto handler, std::string u) {
+          impl->connect(std::move(u), std::move(handler));
+        },
+        token, std::move(url));
   }
 
   /// Publishes a message. Completes when the QoS flow is done: QoS 0 once

@@ -4,6 +4,7 @@
 
 #include <braid/backoff.hpp>
 #include <braid/protocol/packets.hpp>
+#include <braid/tls_options.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -34,6 +35,8 @@ enum class queue_full_policy : std::uint8_t {
 
 struct client_options {
   reconnect_options reconnect{};
+  /// For mqtts:// and wss:// URLs.
+  tls_options tls{};
   queue_full_policy on_queue_full = queue_full_policy::fail;
 };
 

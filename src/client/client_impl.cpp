@@ -46,9 +46,9 @@ bool is_permanent(bp::reason_code rc) {
 
 client_impl::client_impl(asio::any_io_executor executor, bp::session_config config,
                          client_options options)
-    : strand_(asio::make_strand(executor)), resolver_(strand_),
-      socket_(strand_), timers_{asio::steady_timer(strand_), asio::steady_timer(strand_),
-                                asio::steady_timer(strand_)},
+    : strand_(asio::make_strand(executor)), timers_{asio::steady_timer(strand_),
+                                                    asio::steady_timer(strand_),
+                                                    asio::steady_timer(strand_)},
       session_(std::move(config), store_), read_buffer_(64 * 1024), options_(std::move(options)),
       backoff_(options_.reconnect.policy, options_.reconnect.random), reconnect_timer_(strand_) {
 }
@@ -62,32 +62,51 @@ std::uint64_t client_impl::now_ms() const {
 }
 
 void client_impl::connect(std::string host, std::string port, connect_handler handler) {
-  asio::dispatch(strand_, [self = shared_from_this(), host = std::move(host),
-                           port = std::move(port), h = std::move(handler)]() mutable {
-    if (self->open_ || self->connect_handler_) {
-      post_completion(std::move(h), self->strand_,
-                      std::error_code{bp::session_errc::already_connected}, bp::connack{});
-      return;
-    }
-    self->connect_handler_.emplace(std::move(h));
-    self->host_ = std::move(host);
-    self->port_ = std::move(port);
-    self->stopped_ = false;
-    self->backoff_.reset();
-    self->start_connect();
-  });
+  connect_url(broker_url{transport_kind::tcp, std::move(host), std::move(port), "/"},
+              std::move(handler));
+}
+
+void client_impl::connect(std::string url, connect_handler handler) {
+  broker_url parsed;
+  if (auto ec = parse_url(url, parsed)) {
+    asio::dispatch(strand_, [self = shared_from_this(), ec, h = std::move(handler)]() mutable {
+      post_completion(std::move(h), self->strand_, ec, bp::connack{});
+    });
+    return;
+  }
+  connect_url(std::move(parsed), std::move(handler));
+}
+
+void client_impl::connect_url(broker_url url, connect_handler handler) {
+  asio::dispatch(
+      strand_, [self = shared_from_this(), url = std::move(url), h = std::move(handler)]() mutable {
+        if (self->open_ || self->connect_handler_) {
+          post_completion(std::move(h), self->strand_,
+                          std::error_code{bp::session_errc::already_connected}, bp::connack{});
+          return;
+        }
+        std::error_code ec;
+        if (!self->transport_ || self->url_.kind != url.kind) {
+          self->transport_ = make_transport(url.kind, self->strand_, self->options_.tls, ec);
+        }
+        if (ec) { // TLS settings that cannot work (a CA file that cannot be read ...)
+          post_completion(std::move(h), self->strand_, ec, bp::connack{});
+          return;
+        }
+        self->connect_handler_.emplace(std::move(h));
+        self->url_ = std::move(url);
+        self->stopped_ = false;
+        self->backoff_.reset();
+        self->start_connect();
+      });
 }
 
 void client_impl::start_connect() {
   refused_.reset();
   server_disconnect_.reset();
   retry_now_ = false;
-  resolver_.async_resolve(
-      host_, port_,
-      [self = shared_from_this()](std::error_code ec,
-                                  const asio::ip::tcp::resolver::results_type& endpoints) {
-        self->on_resolved(ec, endpoints);
-      });
+  transport_->async_open(url_,
+                         [self = shared_from_this()](std::error_code ec) { self->on_opened(ec); });
 }
 
 // A connection attempt failed before the session started.
@@ -130,8 +149,8 @@ void client_impl::set_state_handler(std::function<void(const connection_event&)>
   });
 }
 
-void client_impl::on_resolved(std::error_code ec,
-                              const asio::ip::tcp::resolver::results_type& endpoints) {
+// The transport is up (TCP connected, TLS and WebSocket handshakes done).
+void client_impl::on_opened(std::error_code ec) {
   if (stopped_) {
     return;
   }
@@ -139,21 +158,6 @@ void client_impl::on_resolved(std::error_code ec,
     connect_failed(ec);
     return;
   }
-  asio::async_connect(
-      socket_, endpoints,
-      [self = shared_from_this()](std::error_code e, const auto&) { self->on_connected(e); });
-}
-
-void client_impl::on_connected(std::error_code ec) {
-  if (stopped_) {
-    return;
-  }
-  if (ec) {
-    connect_failed(ec);
-    return;
-  }
-  boost::system::error_code ignored;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
   open_ = true;
   closing_ = false;
   session_.connection_opened(now_ms());
@@ -167,7 +171,7 @@ void client_impl::start_read() {
     return;
   }
   reading_ = true;
-  socket_.async_read_some(
+  transport_->async_read_some(
       asio::buffer(read_buffer_),
       [self = shared_from_this()](std::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
@@ -201,8 +205,8 @@ void client_impl::flush() {
   writing_.clear();
   session_.swap_output(writing_);
   write_in_flight_ = true;
-  asio::async_write(
-      socket_, asio::buffer(writing_.data(), writing_.size()),
+  transport_->async_write(
+      asio::buffer(writing_.data(), writing_.size()),
       [self = shared_from_this()](std::error_code ec, std::size_t) { self->on_written(ec); });
 }
 
@@ -317,9 +321,7 @@ void client_impl::transport_closed(std::error_code ec) {
   }
   open_ = false;
   closing_ = false;
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  transport_->close();
   for (auto& timer : timers_) {
     timer.cancel();
   }
@@ -484,7 +486,9 @@ void client_impl::set_message_handler(std::function<void(const bp::publish&)> ha
 void client_impl::close() {
   asio::dispatch(strand_, [self = shared_from_this()] {
     self->stopped_ = true;
-    self->resolver_.cancel();
+    if (self->transport_) {
+      self->transport_->close();
+    }
     self->reconnect_timer_.cancel();
     if (self->open_) {
       self->transport_closed(bp::session_errc::connection_lost);

@@ -6,8 +6,10 @@
 
 #include <braid/backoff.hpp>
 #include <braid/client_options.hpp>
+#include <braid/detail/transport.hpp>
 #include <braid/protocol/session/memory_store.hpp>
 #include <braid/protocol/session/session.hpp>
+#include <braid/url.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -49,6 +51,7 @@ public:
   asio::any_io_executor get_executor() const { return strand_; }
 
   void connect(std::string host, std::string port, connect_handler handler);
+  void connect(std::string url, connect_handler handler);
   void publish(bp::publish message, publish_handler handler);
   void subscribe(std::vector<bp::subscription> subscriptions, bp::properties props,
                  reasons_handler handler);
@@ -63,8 +66,8 @@ public:
 private:
   using any_handler = std::variant<publish_handler, reasons_handler, plain_handler>;
 
-  void on_resolved(std::error_code ec, const asio::ip::tcp::resolver::results_type& endpoints);
-  void on_connected(std::error_code ec);
+  void connect_url(broker_url url, connect_handler handler);
+  void on_opened(std::error_code ec);
   void start_read();
   void on_read(std::error_code ec, std::size_t n);
   void flush();
@@ -90,8 +93,8 @@ private:
   std::uint64_t now_ms() const;
 
   asio::strand<asio::any_io_executor> strand_;
-  asio::ip::tcp::resolver resolver_;
-  asio::ip::tcp::socket socket_;
+  std::unique_ptr<transport> transport_;
+  broker_url url_;
   std::array<asio::steady_timer, 3> timers_;
   bp::memory_store store_;
   bp::session session_;
@@ -112,8 +115,6 @@ private:
   client_options options_;
   backoff backoff_;
   asio::steady_timer reconnect_timer_;
-  std::string host_;
-  std::string port_;
   bool stopped_ = false;   // close() or async_disconnect: no more reconnects
   bool retry_now_ = false; // CONNACK asked to retry at once with MQTT 3.1
   std::optional<bp::disconnect> server_disconnect_;

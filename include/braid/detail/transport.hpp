@@ -1,0 +1,43 @@
+#pragma once
+// Internal: the byte streams a client runs its session over — TCP, TLS,
+// WebSocket and WebSocket over TLS — behind one interface. One transport
+// object lives as long as its client; each async_open makes a fresh stream.
+
+#include <braid/tls_options.hpp>
+#include <braid/url.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <system_error>
+
+namespace braid::detail {
+
+namespace asio = boost::asio;
+
+using done_handler = std::function<void(std::error_code)>;
+using io_handler = std::function<void(std::error_code, std::size_t)>;
+
+class transport {
+public:
+  virtual ~transport() = default;
+  /// Resolves the host, connects, and runs the TLS and WebSocket handshakes.
+  virtual void async_open(const broker_url& url, done_handler done) = 0;
+  virtual void async_read_some(asio::mutable_buffer buffer, io_handler handler) = 0;
+  /// Writes the whole buffer (one WebSocket message).
+  virtual void async_write(asio::const_buffer buffer, io_handler handler) = 0;
+  /// Closes at once; pending operations complete with an error.
+  virtual void close() = 0;
+};
+
+/// A transport for `kind`, running on `strand`. TLS settings errors (a CA file
+/// that cannot be read, a bad key) are reported here.
+std::unique_ptr<transport> make_transport(transport_kind kind,
+                                          const asio::strand<asio::any_io_executor>& strand,
+                                          const tls_options& tls, std::error_code& ec);
+
+} // namespace braid::detail

@@ -1,0 +1,197 @@
+// TCP and TLS transports, and the TLS context they and wss:// share.
+
+#include "transports.hpp"
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
+#include <openssl/ssl.h>
+
+namespace braid::detail {
+
+using tcp = asio::ip::tcp;
+
+std::shared_ptr<asio::ssl::context> make_tls_context(const tls_options& tls, std::error_code& ec) {
+  auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  boost::system::error_code bec;
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3,
+                   bec);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(),
+                                tls.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION);
+  if (!tls.ca_file.empty()) {
+    ctx->load_verify_file(tls.ca_file, bec);
+  }
+  if (!bec && !tls.ca_path.empty()) {
+    ctx->add_verify_path(tls.ca_path, bec);
+  }
+  if (!bec && tls.ca_file.empty() && tls.ca_path.empty()) {
+    ctx->set_default_verify_paths(bec);
+  }
+  if (!bec && !tls.key_password.empty()) {
+    ctx->set_password_callback(
+        [password = tls.key_password](std::size_t, asio::ssl::context::password_purpose) {
+          return password;
+        },
+        bec);
+  }
+  if (!bec && !tls.cert_file.empty()) {
+    ctx->use_certificate_chain_file(tls.cert_file, bec);
+  }
+  if (!bec && !tls.key_file.empty()) {
+    ctx->use_private_key_file(tls.key_file, asio::ssl::context::pem, bec);
+  }
+  if (!bec && !tls.alpn.empty()) {
+    std::string wire; // length-prefixed protocol names
+    for (const auto& p : tls.alpn) {
+      wire += static_cast<char>(p.size());
+      wire += p;
+    }
+    SSL_CTX_set_alpn_protos(ctx->native_handle(),
+                            reinterpret_cast<const unsigned char*>(wire.data()),
+                            static_cast<unsigned>(wire.size()));
+  }
+  ec = bec;
+  return ec ? nullptr : ctx;
+}
+
+std::string tls_server_name(const tls_options& tls, const broker_url& url) {
+  return tls.server_name.empty() ? url.host : tls.server_name;
+}
+
+namespace {
+
+// Resolves and connects `socket`, then calls done(ec).
+template <class Socket, class Keep>
+void resolve_and_connect(tcp::resolver& resolver, Socket& socket, Keep keep, const broker_url& url,
+                         done_handler done) {
+  resolver.async_resolve(
+      url.host, url.port,
+      [&socket, keep, done](boost::system::error_code ec, const tcp::resolver::results_type& r) {
+        if (ec) {
+          done(ec);
+          return;
+        }
+        asio::async_connect(socket, r,
+                            [&socket, keep, done](boost::system::error_code e, const auto&) {
+                              if (!e) {
+                                boost::system::error_code ignored;
+                                socket.set_option(tcp::no_delay(true), ignored);
+                              }
+                              done(e);
+                            });
+      });
+}
+
+class tcp_transport final : public transport {
+public:
+  explicit tcp_transport(const strand_type& strand) : strand_(strand), resolver_(strand) {}
+
+  void async_open(const broker_url& url, done_handler done) override {
+    socket_ = std::make_shared<tcp::socket>(strand_);
+    resolve_and_connect(resolver_, *socket_, socket_, url, std::move(done));
+  }
+  void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {
+    socket_->async_read_some(buffer,
+                             [s = socket_, h = std::move(handler)](boost::system::error_code ec,
+                                                                   std::size_t n) { h(ec, n); });
+  }
+  void async_write(asio::const_buffer buffer, io_handler handler) override {
+    asio::async_write(*socket_, buffer,
+                      [s = socket_, h = std::move(handler)](boost::system::error_code ec,
+                                                            std::size_t n) { h(ec, n); });
+  }
+  void close() override {
+    resolver_.cancel();
+    if (socket_) {
+      boost::system::error_code ignored;
+      socket_->shutdown(tcp::socket::shutdown_both, ignored);
+      socket_->close(ignored);
+    }
+  }
+
+private:
+  strand_type strand_;
+  tcp::resolver resolver_;
+  std::shared_ptr<tcp::socket> socket_;
+};
+
+class tls_transport final : public transport {
+public:
+  using stream_type = asio::ssl::stream<tcp::socket>;
+
+  tls_transport(const strand_type& strand, std::shared_ptr<asio::ssl::context> ctx, tls_options tls)
+      : strand_(strand), resolver_(strand), ctx_(std::move(ctx)), tls_(std::move(tls)) {}
+
+  void async_open(const broker_url& url, done_handler done) override {
+    stream_ = std::make_shared<stream_type>(strand_, *ctx_);
+    prepare_tls(*stream_, tls_, tls_server_name(tls_, url));
+    auto s = stream_;
+    resolve_and_connect(resolver_, s->next_layer(), s, url,
+                        [s, done = std::move(done)](std::error_code ec) {
+                          if (ec) {
+                            done(ec);
+                            return;
+                          }
+                          s->async_handshake(asio::ssl::stream_base::client,
+                                             [s, done](boost::system::error_code e) { done(e); });
+                        });
+  }
+  void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {
+    stream_->async_read_some(buffer,
+                             [s = stream_, h = std::move(handler)](boost::system::error_code ec,
+                                                                   std::size_t n) { h(ec, n); });
+  }
+  void async_write(asio::const_buffer buffer, io_handler handler) override {
+    asio::async_write(*stream_, buffer,
+                      [s = stream_, h = std::move(handler)](boost::system::error_code ec,
+                                                            std::size_t n) { h(ec, n); });
+  }
+  void close() override {
+    resolver_.cancel();
+    if (stream_) {
+      boost::system::error_code ignored;
+      stream_->lowest_layer().shutdown(tcp::socket::shutdown_both, ignored);
+      stream_->lowest_layer().close(ignored);
+    }
+  }
+
+private:
+  strand_type strand_;
+  tcp::resolver resolver_;
+  std::shared_ptr<asio::ssl::context> ctx_;
+  tls_options tls_;
+  std::shared_ptr<stream_type> stream_;
+};
+
+} // namespace
+
+std::unique_ptr<transport> make_tcp_transport(const strand_type& strand) {
+  return std::make_unique<tcp_transport>(strand);
+}
+
+std::unique_ptr<transport> make_tls_transport(const strand_type& strand, const tls_options& tls,
+                                              std::error_code& ec) {
+  auto ctx = make_tls_context(tls, ec);
+  if (ec) {
+    return nullptr;
+  }
+  return std::make_unique<tls_transport>(strand, std::move(ctx), tls);
+}
+
+std::unique_ptr<transport> make_transport(transport_kind kind, const strand_type& strand,
+                                          const tls_options& tls, std::error_code& ec) {
+  ec.clear();
+  switch (kind) {
+  case transport_kind::tcp:
+    return make_tcp_transport(strand);
+  case transport_kind::tls:
+    return make_tls_transport(strand, tls, ec);
+  case transport_kind::websocket:
+    return make_websocket_transport(strand, false, tls, ec);
+  case transport_kind::websocket_tls:
+    return make_websocket_transport(strand, true, tls, ec);
+  }
+  return nullptr;
+}
+
+} // namespace braid::detail

@@ -1,0 +1,121 @@
+// WebSocket transports (ws://, wss://) on Boost.Beast: the "mqtt"
+// sub-protocol, binary messages, one MQTT write per message.
+
+#include "transports.hpp"
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+namespace braid::detail {
+namespace {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+template <bool Tls>
+class websocket_transport final : public transport {
+public:
+  using next_layer =
+      std::conditional_t<Tls, asio::ssl::stream<beast::tcp_stream>, beast::tcp_stream>;
+  using stream_type = websocket::stream<next_layer>;
+
+  websocket_transport(const strand_type& strand, std::shared_ptr<asio::ssl::context> ctx,
+                      tls_options tls)
+      : strand_(strand), resolver_(strand), ctx_(std::move(ctx)), tls_(std::move(tls)) {}
+
+  void async_open(const broker_url& url, done_handler done) override {
+    if constexpr (Tls) {
+      ws_ = std::make_shared<stream_type>(strand_, *ctx_);
+      prepare_tls(ws_->next_layer(), tls_, tls_server_name(tls_, url));
+    } else {
+      ws_ = std::make_shared<stream_type>(strand_);
+    }
+    auto ws = ws_;
+    resolver_.async_resolve(
+        url.host, url.port,
+        [ws, url, done = std::move(done)](boost::system::error_code ec,
+                                          const tcp::resolver::results_type& results) {
+          if (ec) {
+            done(ec);
+            return;
+          }
+          beast::get_lowest_layer(*ws).async_connect(
+              results, [ws, url, done](boost::system::error_code e, const auto&) {
+                if (e) {
+                  done(e);
+                  return;
+                }
+                boost::system::error_code ignored;
+                beast::get_lowest_layer(*ws).socket().set_option(tcp::no_delay(true), ignored);
+                if constexpr (Tls) {
+                  ws->next_layer().async_handshake(asio::ssl::stream_base::client,
+                                                   [ws, url, done](boost::system::error_code h) {
+                                                     if (h) {
+                                                       done(h);
+                                                       return;
+                                                     }
+                                                     upgrade(ws, url, done);
+                                                   });
+                } else {
+                  upgrade(ws, url, done);
+                }
+              });
+        });
+  }
+
+  void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {
+    ws_->async_read_some(buffer, [ws = ws_, h = std::move(handler)](boost::system::error_code ec,
+                                                                    std::size_t n) { h(ec, n); });
+  }
+
+  void async_write(asio::const_buffer buffer, io_handler handler) override {
+    ws_->async_write(buffer, [ws = ws_, h = std::move(handler)](boost::system::error_code ec,
+                                                                std::size_t n) { h(ec, n); });
+  }
+
+  void close() override {
+    resolver_.cancel();
+    if (ws_) {
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(*ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      beast::get_lowest_layer(*ws_).socket().close(ignored);
+    }
+  }
+
+private:
+  // The HTTP upgrade, asking for the "mqtt" sub-protocol (MQTT 5.0 6.0).
+  static void upgrade(const std::shared_ptr<stream_type>& ws, const broker_url& url,
+                      const done_handler& done) {
+    ws->set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+      req.set(beast::http::field::sec_websocket_protocol, "mqtt");
+    }));
+    ws->binary(true);
+    ws->async_handshake(url.host + ":" + url.port, url.path,
+                        [ws, done](boost::system::error_code ec) { done(ec); });
+  }
+
+  strand_type strand_;
+  tcp::resolver resolver_;
+  std::shared_ptr<asio::ssl::context> ctx_;
+  tls_options tls_;
+  std::shared_ptr<stream_type> ws_;
+};
+
+} // namespace
+
+std::unique_ptr<transport> make_websocket_transport(const strand_type& strand, bool use_tls,
+                                                    const tls_options& tls, std::error_code& ec) {
+  if (!use_tls) {
+    return std::make_unique<websocket_transport<false>>(strand, nullptr, tls);
+  }
+  auto ctx = make_tls_context(tls, ec);
+  if (ec) {
+    return nullptr;
+  }
+  return std::make_unique<websocket_transport<true>>(strand, std::move(ctx), tls);
+}
+
+} // namespace braid::detail

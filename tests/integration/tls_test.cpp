@@ -1,0 +1,135 @@
+// mqtts:// against a mosquitto TLS listener with certificates made at test
+// time: verification on by default, wrong CA and wrong host name refused.
+#include <braid/client.hpp>
+
+#include "mosquitto_broker.hpp"
+#include "test_certificates.hpp"
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+namespace braid {
+namespace {
+
+namespace bp = braid::protocol;
+using braid::testing::mosquitto_broker;
+using braid::testing::test_certificates;
+
+bp::session_config config_for(std::string id) {
+  bp::session_config c;
+  c.connect_packet.client_id = std::move(id);
+  c.connect_packet.keep_alive = 30;
+  return c;
+}
+
+struct outcome {
+  bool done = false;
+  error_code ec;
+  std::string received;
+};
+
+// Connects to `url`, and on success publishes to itself and reads it back.
+outcome round_trip(const std::string& url, const client_options& options) {
+  asio::io_context io;
+  client c(io.get_executor(), config_for("braid-tls"), options);
+  outcome result;
+  std::vector<bp::subscription> subs{{"tls/t", {bp::qos::at_least_once}}};
+  c.async_connect(url, [&](error_code ec, bp::connack) {
+    if (ec) {
+      result.done = true;
+      result.ec = ec;
+      io.stop();
+      return;
+    }
+    c.async_subscribe(subs, [&](error_code, std::vector<bp::reason_code>) {
+      c.async_publish("tls/t", bp::to_bytes("secret"), bp::qos::at_least_once, false,
+                      [](error_code, bp::reason_code) {});
+      c.async_receive([&](error_code e, bp::publish m) {
+        result.done = true;
+        result.ec = e;
+        result.received.assign(m.payload.begin(), m.payload.end());
+        io.stop();
+      });
+    });
+  });
+  io.run_for(std::chrono::seconds(10));
+  return result;
+}
+
+class Tls : public ::testing::Test {
+protected:
+  test_certificates certs;
+};
+
+TEST_F(Tls, VerifiedConnectionCarriesMessages) {
+  mosquitto_broker broker(certs.listener_config());
+  client_options options;
+  options.tls.ca_file = certs.file("ca.crt");
+  auto r = round_trip("mqtts://localhost:" + broker.port_string(), options);
+  ASSERT_TRUE(r.done);
+  EXPECT_FALSE(r.ec) << r.ec.message();
+  EXPECT_EQ(r.received, "secret");
+}
+
+TEST_F(Tls, WrongCaIsRefused) {
+  mosquitto_broker broker(certs.listener_config());
+  client_options options;
+  options.tls.ca_file = certs.file("other.crt");
+  auto r = round_trip("mqtts://localhost:" + broker.port_string(), options);
+  ASSERT_TRUE(r.done);
+  EXPECT_TRUE(r.ec);
+  EXPECT_NE(r.ec.message().find("certificate verify failed"), std::string::npos) << r.ec.message();
+}
+
+TEST_F(Tls, WrongHostNameIsRefused) {
+  mosquitto_broker broker(certs.listener_config());
+  client_options options;
+  options.tls.ca_file = certs.file("ca.crt");
+  // The certificate names "localhost", not 127.0.0.1.
+  auto r = round_trip("mqtts://127.0.0.1:" + broker.port_string(), options);
+  ASSERT_TRUE(r.done);
+  EXPECT_TRUE(r.ec);
+  EXPECT_NE(r.ec.message().find("certificate verify failed"), std::string::npos) << r.ec.message();
+}
+
+TEST_F(Tls, InsecureSkipVerificationAcceptsAnyCertificate) {
+  mosquitto_broker broker(certs.listener_config());
+  client_options options;
+  options.tls.ca_file = certs.file("other.crt");
+  options.tls.insecure_skip_verification = true;
+  auto r = round_trip("mqtts://127.0.0.1:" + broker.port_string(), options);
+  ASSERT_TRUE(r.done);
+  EXPECT_FALSE(r.ec) << r.ec.message();
+  EXPECT_EQ(r.received, "secret");
+}
+
+TEST_F(Tls, ClientCertificateForMutualTls) {
+  mosquitto_broker broker(certs.listener_config(true));
+  client_options options;
+  options.tls.ca_file = certs.file("ca.crt");
+  auto without = round_trip("mqtts://localhost:" + broker.port_string(), options);
+  ASSERT_TRUE(without.done);
+  EXPECT_TRUE(without.ec);
+  options.tls.cert_file = certs.file("client.crt");
+  options.tls.key_file = certs.file("client.key");
+  auto with = round_trip("mqtts://localhost:" + broker.port_string(), options);
+  ASSERT_TRUE(with.done);
+  EXPECT_FALSE(with.ec) << with.ec.message();
+  EXPECT_EQ(with.received, "secret");
+}
+
+TEST_F(Tls, UnreadableCaFileFailsAtOnceWithAClearError) {
+  client_options options;
+  options.tls.ca_file = certs.file("missing.crt");
+  auto r = round_trip("mqtts://localhost:1", options);
+  ASSERT_TRUE(r.done);
+  EXPECT_TRUE(r.ec);
+}
+
+TEST(Url, BadUrlFailsTheConnect) {
+  auto r = round_trip("http://localhost", {});
+  ASSERT_TRUE(r.done);
+  EXPECT_EQ(std::error_code(r.ec), url_errc::unknown_scheme);
+}
+
+} // namespace
+} // namespace braid

@@ -24,6 +24,7 @@
 // Transports: mqtt:// (TCP), mqtts:// (TLS), ws:// and wss:// (WebSocket with
 // the "mqtt" sub-protocol), IPv4 and IPv6, asynchronous name resolution.
 
+#include <braid/client_errors.hpp>
 #include <braid/client_options.hpp>
 #include <braid/detail/client_impl.hpp>
 #include <braid/protocol/packets.hpp>
@@ -83,6 +84,19 @@ public:
           impl->connect(std::move(u), std::move(handler));
         },
         token, std::move(url));
+  }
+
+  /// Connects to the first broker of `urls` that answers, trying them in
+  /// turn; with reconnect on, a lost connection moves on to the next one
+  /// (failover). Handler and errors as above; client_errc::no_brokers for an
+  /// empty list.
+  template <class Token>
+  auto async_connect(std::vector<std::string> urls, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, protocol::connack)>(
+        [impl = impl_](auto handler, std::vector<std::string> u) {
+          impl->connect(std::move(u), std::move(handler));
+        },
+        token, std::move(urls));
   }
 
   /// Publishes a message. Completes when the QoS flow is done: QoS 0 once
@@ -156,6 +170,14 @@ public:
   auto async_receive(Token&& token) {
     return asio::async_initiate<Token, void(error_code, protocol::publish)>(
         [impl = impl_](auto handler) { impl->receive(std::move(handler)); }, token);
+  }
+
+  /// Messages whose topic matches `filter` go to `handler` (every matching
+  /// one is called; runs on the client's strand) instead of the message
+  /// handler or async_receive. Add routes before subscribing so that no
+  /// message arrives unrouted; they stay for the life of the client.
+  void route(std::string filter, std::function<void(const protocol::publish&)> handler) {
+    impl_->add_route(std::move(filter), std::move(handler));
   }
 
   /// Every message from the broker goes to `handler` (the seed's onPublish)

@@ -33,8 +33,23 @@ enum class queue_full_policy : std::uint8_t {
   block, ///< wait, in order, until the queue has room (bounded by the caller's own count)
 };
 
+/// The seed's profiles: what a client may do.
+enum class client_profile : std::uint8_t {
+  publisher,  ///< publish only: subscribe and receive fail with client_errc::not_in_profile
+  subscriber, ///< subscribe and receive only: publish fails with client_errc::not_in_profile
+  both,
+};
+
 struct client_options {
+  client_profile profile = client_profile::both;
   reconnect_options reconnect{};
+  /// Longest time from starting a connection (resolve, TCP, TLS, WebSocket)
+  /// to CONNACK; past it the attempt fails with client_errc::connect_timeout.
+  std::chrono::milliseconds connect_timeout{10'000};
+  /// Messages kept for async_receive. When the application falls this far
+  /// behind, the client stops reading the socket (the broker then holds or
+  /// throttles what is left) instead of dropping messages.
+  std::size_t receive_queue_limit = 10'000;
   /// For mqtts:// and wss:// URLs.
   tls_options tls{};
   queue_full_policy on_queue_full = queue_full_policy::fail;

@@ -1,4 +1,5 @@
 #include <braid/detail/client_impl.hpp>
+#include <braid/protocol/topic.hpp>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -50,7 +51,8 @@ client_impl::client_impl(asio::any_io_executor executor, bp::session_config conf
                                                     asio::steady_timer(strand_),
                                                     asio::steady_timer(strand_)},
       session_(std::move(config), store_), read_buffer_(64 * 1024), options_(std::move(options)),
-      backoff_(options_.reconnect.policy, options_.reconnect.random), reconnect_timer_(strand_) {
+      backoff_(options_.reconnect.policy, options_.reconnect.random), reconnect_timer_(strand_),
+      connect_timer_(strand_) {
 }
 
 client_impl::~client_impl() = default;
@@ -62,55 +64,86 @@ std::uint64_t client_impl::now_ms() const {
 }
 
 void client_impl::connect(std::string host, std::string port, connect_handler handler) {
-  connect_url(broker_url{transport_kind::tcp, std::move(host), std::move(port), "/"},
-              std::move(handler));
+  connect_urls({broker_url{transport_kind::tcp, std::move(host), std::move(port), "/"}},
+               std::move(handler));
 }
 
 void client_impl::connect(std::string url, connect_handler handler) {
-  broker_url parsed;
-  if (auto ec = parse_url(url, parsed)) {
+  connect(std::vector<std::string>{std::move(url)}, std::move(handler));
+}
+
+void client_impl::connect(std::vector<std::string> urls, connect_handler handler) {
+  std::vector<broker_url> parsed(urls.size());
+  std::error_code ec = urls.empty() ? make_error_code(client_errc::no_brokers) : std::error_code{};
+  for (std::size_t i = 0; i < urls.size() && !ec; ++i) {
+    ec = parse_url(urls[i], parsed[i]);
+  }
+  if (ec) {
     asio::dispatch(strand_, [self = shared_from_this(), ec, h = std::move(handler)]() mutable {
       post_completion(std::move(h), self->strand_, ec, bp::connack{});
     });
     return;
   }
-  connect_url(std::move(parsed), std::move(handler));
+  connect_urls(std::move(parsed), std::move(handler));
 }
 
-void client_impl::connect_url(broker_url url, connect_handler handler) {
-  asio::dispatch(
-      strand_, [self = shared_from_this(), url = std::move(url), h = std::move(handler)]() mutable {
-        if (self->open_ || self->connect_handler_) {
-          post_completion(std::move(h), self->strand_,
-                          std::error_code{bp::session_errc::already_connected}, bp::connack{});
-          return;
-        }
-        std::error_code ec;
-        if (!self->transport_ || self->url_.kind != url.kind) {
-          self->transport_ = make_transport(url.kind, self->strand_, self->options_.tls, ec);
-        }
-        if (ec) { // TLS settings that cannot work (a CA file that cannot be read ...)
-          post_completion(std::move(h), self->strand_, ec, bp::connack{});
-          return;
-        }
-        self->connect_handler_.emplace(std::move(h));
-        self->url_ = std::move(url);
-        self->stopped_ = false;
-        self->backoff_.reset();
-        self->start_connect();
-      });
+void client_impl::connect_urls(std::vector<broker_url> urls, connect_handler handler) {
+  asio::dispatch(strand_, [self = shared_from_this(), urls = std::move(urls),
+                           h = std::move(handler)]() mutable {
+    if (self->open_ || self->connect_handler_) {
+      post_completion(std::move(h), self->strand_,
+                      std::error_code{bp::session_errc::already_connected}, bp::connack{});
+      return;
+    }
+    // TLS settings that cannot work (a CA file that cannot be read ...) fail
+    // now, not at every retry.
+    for (const auto& u : urls) {
+      std::error_code ec;
+      (void)make_transport(u.kind, self->strand_, self->options_.tls, ec);
+      if (ec) {
+        post_completion(std::move(h), self->strand_, ec, bp::connack{});
+        return;
+      }
+    }
+    self->connect_handler_.emplace(std::move(h));
+    self->urls_ = std::move(urls);
+    self->next_url_ = 0;
+    self->stopped_ = false;
+    self->backoff_.reset();
+    self->start_connect();
+  });
 }
 
 void client_impl::start_connect() {
   refused_.reset();
   server_disconnect_.reset();
   retry_now_ = false;
+  timed_out_ = false;
+  // The brokers are tried in turn: each attempt takes the next (failover).
+  auto url = urls_[next_url_ % urls_.size()];
+  ++next_url_;
+  if (!transport_ || url_.kind != url.kind) {
+    std::error_code ec;
+    transport_ = make_transport(url.kind, strand_, options_.tls, ec);
+  }
+  url_ = std::move(url);
+  connect_timer_.expires_after(options_.connect_timeout);
+  connect_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (!ec) {
+      self->on_connect_timeout();
+    }
+  });
   transport_->async_open(url_,
                          [self = shared_from_this()](std::error_code ec) { self->on_opened(ec); });
 }
 
 // A connection attempt failed before the session started.
 void client_impl::connect_failed(std::error_code ec) {
+  connect_timer_.cancel();
+  if (!stopped_ && next_url_ % urls_.size() != 0) {
+    start_connect(); // the next broker of the list, at once
+    return;
+  }
   if (options_.reconnect.enabled && !stopped_) {
     schedule_reconnect(ec);
   } else {
@@ -149,10 +182,25 @@ void client_impl::set_state_handler(std::function<void(const connection_event&)>
   });
 }
 
+void client_impl::on_connect_timeout() {
+  if (stopped_ || session_.state() == bp::session_state::connected) {
+    return;
+  }
+  timed_out_ = true;
+  if (open_) {
+    transport_closed(client_errc::connect_timeout); // waiting for CONNACK
+  } else {
+    transport_->close(); // on_opened sees the cancellation
+  }
+}
+
 // The transport is up (TCP connected, TLS and WebSocket handshakes done).
 void client_impl::on_opened(std::error_code ec) {
   if (stopped_) {
     return;
+  }
+  if (timed_out_) {
+    ec = client_errc::connect_timeout;
   }
   if (ec) {
     connect_failed(ec);
@@ -167,7 +215,7 @@ void client_impl::on_opened(std::error_code ec) {
 }
 
 void client_impl::start_read() {
-  if (reading_ || !open_) {
+  if (reading_ || !open_ || read_paused_) {
     return;
   }
   reading_ = true;
@@ -242,6 +290,8 @@ void client_impl::handle_actions(std::vector<bp::action>& batch) {
             handle(x);
           } else if constexpr (std::is_same_v<T, bp::connected>) {
             backoff_.reset();
+            connect_timer_.cancel();
+            next_url_ = next_url_ == 0 ? 0 : next_url_ - 1; // reconnect to this broker first
             notify({connection_event::kind::connected, {}, x.ack.session_present, 0, {}, {}});
             if (connect_handler_) {
               post_completion(std::move(*connect_handler_), strand_, std::error_code{},
@@ -284,7 +334,24 @@ void client_impl::handle(bp::request_completed& done) {
       handler);
 }
 
+// Per-subscription handlers first: every one whose filter matches gets the
+// message; a message no route takes goes to the message handler or the
+// receive queue.
 void client_impl::deliver(bp::publish message) {
+  bool routed = false;
+  for (const auto& r : routes_) {
+    if (bp::topic_matches(r.filter, message.topic)) {
+      routed = true;
+      asio::post(strand_, [h = r.handler, m = message] { h(m); });
+    }
+  }
+  if (routed) {
+    return;
+  }
+  route(std::move(message));
+}
+
+void client_impl::route(bp::publish message) {
   if (on_message_) {
     asio::post(strand_, [self = shared_from_this(), m = std::move(message)] {
       if (self->on_message_) {
@@ -300,6 +367,21 @@ void client_impl::deliver(bp::publish message) {
     return;
   }
   received_.push_back(std::move(message));
+  if (received_.size() >= options_.receive_queue_limit) {
+    read_paused_ = true; // back-pressure: the socket is read again once the queue drains
+  }
+}
+
+void client_impl::add_route(std::string filter, std::function<void(const bp::publish&)> handler) {
+  asio::dispatch(strand_, [self = shared_from_this(), f = std::move(filter),
+                           h = std::move(handler)]() mutable {
+    self->routes_.push_back({std::move(f), std::move(h)});
+  });
+}
+
+bool client_impl::allowed(bool publishing) const {
+  return options_.profile == client_profile::both ||
+         (options_.profile == client_profile::publisher) == publishing;
 }
 
 void client_impl::arm(bp::timer_id t, std::uint64_t delay_ms) {
@@ -321,6 +403,7 @@ void client_impl::transport_closed(std::error_code ec) {
   }
   open_ = false;
   closing_ = false;
+  read_paused_ = false; // a new connection starts reading; the queue still bounds it
   transport_->close();
   for (auto& timer : timers_) {
     timer.cancel();
@@ -365,6 +448,11 @@ void client_impl::add_handler(bp::request_id id, any_handler handler) {
 void client_impl::publish(bp::publish message, publish_handler handler) {
   asio::dispatch(strand_, [self = shared_from_this(), m = std::move(message),
                            h = std::move(handler)]() mutable {
+    if (!self->allowed(true)) {
+      post_completion(std::move(h), self->strand_, client_errc::not_in_profile,
+                      bp::reason_code::success);
+      return;
+    }
     // Blocked publishes keep their order: a new one waits behind them.
     if (self->options_.on_queue_full == queue_full_policy::block &&
         (!self->blocked_.empty() || !self->has_room(m))) {
@@ -410,6 +498,11 @@ void client_impl::subscribe(std::vector<bp::subscription> subscriptions, bp::pro
                             reasons_handler handler) {
   asio::dispatch(strand_, [self = shared_from_this(), s = std::move(subscriptions),
                            p = std::move(props), h = std::move(handler)]() mutable {
+    if (!self->allowed(false)) {
+      post_completion(std::move(h), self->strand_, client_errc::not_in_profile,
+                      std::vector<bp::reason_code>{});
+      return;
+    }
     bp::request_id id = 0;
     if (auto ec = self->session_.subscribe(std::move(s), std::move(p), id, self->now_ms())) {
       post_completion(std::move(h), self->strand_, ec, std::vector<bp::reason_code>{});
@@ -467,10 +560,18 @@ void client_impl::disconnect(plain_handler handler) {
 
 void client_impl::receive(receive_handler handler) {
   asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
+    if (!self->allowed(false)) {
+      post_completion(std::move(h), self->strand_, client_errc::not_in_profile, bp::publish{});
+      return;
+    }
     if (!self->received_.empty()) {
       auto m = std::move(self->received_.front());
       self->received_.pop_front();
       post_completion(std::move(h), self->strand_, std::error_code{}, std::move(m));
+      if (self->read_paused_ && self->received_.size() < self->options_.receive_queue_limit / 2) {
+        self->read_paused_ = false;
+        self->start_read();
+      }
       return;
     }
     self->receivers_.push_back(std::move(h));

@@ -5,6 +5,7 @@
 // completions and deliveries, and its output is written coalesced.
 
 #include <braid/backoff.hpp>
+#include <braid/client_errors.hpp>
 #include <braid/client_options.hpp>
 #include <braid/detail/transport.hpp>
 #include <braid/protocol/session/memory_store.hpp>
@@ -52,6 +53,7 @@ public:
 
   void connect(std::string host, std::string port, connect_handler handler);
   void connect(std::string url, connect_handler handler);
+  void connect(std::vector<std::string> urls, connect_handler handler);
   void publish(bp::publish message, publish_handler handler);
   void subscribe(std::vector<bp::subscription> subscriptions, bp::properties props,
                  reasons_handler handler);
@@ -60,13 +62,17 @@ public:
   void disconnect(plain_handler handler);
   void receive(receive_handler handler);
   void set_message_handler(std::function<void(const bp::publish&)> handler);
+  void add_route(std::string filter, std::function<void(const bp::publish&)> handler);
   void set_state_handler(std::function<void(const connection_event&)> handler);
   void close();
 
 private:
   using any_handler = std::variant<publish_handler, reasons_handler, plain_handler>;
 
-  void connect_url(broker_url url, connect_handler handler);
+  void connect_urls(std::vector<broker_url> urls, connect_handler handler);
+  bool allowed(bool publishing) const;
+  void route(bp::publish message);
+  void on_connect_timeout();
   void on_opened(std::error_code ec);
   void start_read();
   void on_read(std::error_code ec, std::size_t n);
@@ -95,6 +101,15 @@ private:
   asio::strand<asio::any_io_executor> strand_;
   std::unique_ptr<transport> transport_;
   broker_url url_;
+  std::vector<broker_url> urls_; // tried in turn (failover)
+  std::size_t next_url_ = 0;
+  bool timed_out_ = false;
+  bool read_paused_ = false; // the receive queue is full: back-pressure on the socket
+  struct routed_handler {
+    std::string filter;
+    std::function<void(const bp::publish&)> handler;
+  };
+  std::vector<routed_handler> routes_; // per-subscription handlers
   std::array<asio::steady_timer, 3> timers_;
   bp::memory_store store_;
   bp::session session_;
@@ -115,6 +130,7 @@ private:
   client_options options_;
   backoff backoff_;
   asio::steady_timer reconnect_timer_;
+  asio::steady_timer connect_timer_;
   bool stopped_ = false;   // close() or async_disconnect: no more reconnects
   bool retry_now_ = false; // CONNACK asked to retry at once with MQTT 3.1
   std::optional<bp::disconnect> server_disconnect_;

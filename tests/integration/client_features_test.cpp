@@ -1,0 +1,180 @@
+// Profiles, per-subscription routing, failover, connect timeout and inbound
+// back-pressure, against private mosquittos.
+#include <braid/client.hpp>
+
+#include "mosquitto_broker.hpp"
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace braid {
+namespace {
+
+namespace bp = braid::protocol;
+using braid::testing::mosquitto_broker;
+
+bp::session_config config_for(std::string id) {
+  bp::session_config c;
+  c.connect_packet.client_id = std::move(id);
+  c.connect_packet.keep_alive = 30;
+  return c;
+}
+
+TEST(Profiles, AnOperationOutsideTheProfileFailsAtOnce) {
+  mosquitto_broker broker;
+  asio::io_context io;
+  client_options pub_only;
+  pub_only.profile = client_profile::publisher;
+  client_options sub_only;
+  sub_only.profile = client_profile::subscriber;
+  client publisher(io.get_executor(), config_for("braid-pub"), pub_only);
+  client subscriber(io.get_executor(), config_for("braid-sub"), sub_only);
+  std::error_code subscribe_error, receive_error, publish_error;
+  publisher.async_subscribe(
+      {{"t", {}}}, [&](error_code ec, std::vector<bp::reason_code>) { subscribe_error = ec; });
+  publisher.async_receive([&](error_code ec, bp::publish) { receive_error = ec; });
+  subscriber.async_publish("t", {}, bp::qos::at_most_once, false,
+                           [&](error_code ec, bp::reason_code) { publish_error = ec; });
+  io.run_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(subscribe_error, client_errc::not_in_profile);
+  EXPECT_EQ(receive_error, client_errc::not_in_profile);
+  EXPECT_EQ(publish_error, client_errc::not_in_profile);
+}
+
+// Overlapping filters: each route whose filter matches gets the message; a
+// message no route takes goes to async_receive.
+TEST(Routing, SubscriptionHandlersGetTheMessagesTheirFiltersMatch) {
+  mosquitto_broker broker;
+  asio::io_context io;
+  client c(io.get_executor(), config_for("braid-routes"));
+  std::map<std::string, std::vector<std::string>> got;
+  c.route("r/#", [&](const bp::publish& m) { got["r/#"].push_back(m.topic); });
+  c.route("r/+/x", [&](const bp::publish& m) { got["r/+/x"].push_back(m.topic); });
+  std::string unrouted;
+  std::vector<bp::subscription> subs{{"r/#", {bp::qos::at_least_once}},
+                                     {"other", {bp::qos::at_least_once}}};
+  c.async_connect("127.0.0.1", broker.port_string(), [&](error_code, bp::connack) {
+    c.async_subscribe(subs, [&](error_code, std::vector<bp::reason_code>) {
+      for (const char* topic : {"r/a/x", "r/b", "other"}) {
+        c.async_publish(topic, bp::to_bytes("m"), bp::qos::at_least_once, false,
+                        [](error_code, bp::reason_code) {});
+      }
+      c.async_receive([&](error_code, bp::publish m) {
+        unrouted = m.topic;
+        io.stop();
+      });
+    });
+  });
+  io.run_for(std::chrono::seconds(5));
+  EXPECT_EQ(got["r/#"], (std::vector<std::string>{"r/a/x", "r/b"}));
+  EXPECT_EQ(got["r/+/x"], (std::vector<std::string>{"r/a/x"}));
+  EXPECT_EQ(unrouted, "other");
+}
+
+// Two brokers: the first dies, the client fails over to the second and
+// carries on.
+TEST(Failover, TheClientMovesToTheNextBrokerWhenTheFirstDies) {
+  auto first = std::make_unique<mosquitto_broker>();
+  mosquitto_broker second;
+  asio::io_context io;
+  client_options options;
+  options.reconnect.enabled = true;
+  options.reconnect.policy = {std::chrono::milliseconds(20), std::chrono::milliseconds(200), 2.0,
+                              std::chrono::milliseconds(0)};
+  client c(io.get_executor(), config_for("braid-failover"), options);
+  int connections = 0;
+  std::string received;
+  std::vector<bp::subscription> subs{{"f/t", {bp::qos::at_least_once}}};
+  c.set_state_handler([&](const connection_event& e) {
+    if (e.what != connection_event::kind::connected) {
+      return;
+    }
+    if (++connections == 1) {
+      first.reset(); // the first broker dies
+      return;
+    }
+    c.async_subscribe(subs, [&](error_code, std::vector<bp::reason_code>) {
+      c.async_publish("f/t", bp::to_bytes("on the second"), bp::qos::at_least_once, false,
+                      [](error_code, bp::reason_code) {});
+    });
+    c.async_receive([&](error_code, bp::publish m) {
+      received.assign(m.payload.begin(), m.payload.end());
+      io.stop();
+    });
+  });
+  c.async_connect(std::vector<std::string>{"mqtt://127.0.0.1:" + first->port_string(),
+                                           "mqtt://127.0.0.1:" + second.port_string()},
+                  [](error_code, bp::connack) {});
+  io.run_for(std::chrono::seconds(10));
+  EXPECT_EQ(connections, 2);
+  EXPECT_EQ(received, "on the second");
+}
+
+TEST(ConnectTimeout, ASilentServerFailsTheConnectInTime) {
+  asio::io_context io;
+  // Accepts TCP connections and never says a word.
+  asio::ip::tcp::acceptor silent(io, {asio::ip::make_address("127.0.0.1"), 0});
+  asio::ip::tcp::socket held(io);
+  silent.async_accept(held, [](error_code) {});
+  client_options options;
+  options.connect_timeout = std::chrono::milliseconds(300);
+  client c(io.get_executor(), config_for("braid-timeout"), options);
+  std::error_code result;
+  const auto start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration took{};
+  c.async_connect("127.0.0.1", std::to_string(silent.local_endpoint().port()),
+                  [&](error_code ec, bp::connack) {
+                    result = ec;
+                    took = std::chrono::steady_clock::now() - start;
+                    io.stop();
+                  });
+  io.run_for(std::chrono::seconds(5));
+  EXPECT_EQ(result, client_errc::connect_timeout);
+  EXPECT_LT(took, std::chrono::seconds(2));
+}
+
+// A receive queue of 5 and 200 messages not read at first: the client stops
+// reading the socket rather than dropping, and every message arrives, in order.
+TEST(BackPressure, ASlowReaderLosesNothing) {
+  mosquitto_broker broker;
+  asio::io_context io;
+  client_options options;
+  options.receive_queue_limit = 5;
+  client c(io.get_executor(), config_for("braid-slow"), options);
+  std::vector<bp::subscription> subs{{"bp/t", {bp::qos::at_least_once}}};
+  std::vector<std::string> got;
+  std::function<void()> read_next = [&] {
+    c.async_receive([&](error_code ec, bp::publish m) {
+      if (ec) {
+        return;
+      }
+      got.emplace_back(m.payload.begin(), m.payload.end());
+      if (got.size() == 200) {
+        io.stop();
+        return;
+      }
+      read_next();
+    });
+  };
+  asio::steady_timer later(io);
+  c.async_connect("127.0.0.1", broker.port_string(), [&](error_code, bp::connack) {
+    c.async_subscribe(subs, [&](error_code, std::vector<bp::reason_code>) {
+      for (int i = 0; i < 200; ++i) {
+        c.async_publish("bp/t", bp::to_bytes(std::to_string(i)), bp::qos::at_least_once, false,
+                        [](error_code, bp::reason_code) {});
+      }
+      later.expires_after(std::chrono::milliseconds(300)); // the application is busy
+      later.async_wait([&](error_code) { read_next(); });
+    });
+  });
+  io.run_for(std::chrono::seconds(10));
+  ASSERT_EQ(got.size(), 200u);
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(got[static_cast<std::size_t>(i)], std::to_string(i));
+  }
+}
+
+} // namespace
+} // namespace braid

@@ -116,6 +116,11 @@ public:
     return async_publish(std::move(message), std::forward<Token>(token));
   }
 
+  /// Cancellation (asio::bind_cancellation_slot, or a coroutine's): a publish
+  /// still waiting for the window completes with session_errc::cancelled; one
+  /// already sent completes with its acknowledgement or fails with the
+  /// connection.
+  ///
   /// The same with a whole message (MQTT 5 properties included).
   template <class Token>
   auto async_publish(protocol::publish message, Token&& token) {

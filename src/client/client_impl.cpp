@@ -1,6 +1,7 @@
 #include <braid/detail/client_impl.hpp>
 #include <braid/protocol/topic.hpp>
 
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -470,6 +471,20 @@ void client_impl::submit(bp::publish message, publish_handler handler) {
   if (auto ec = session_.publish(std::move(message), id, now_ms())) {
     post_completion(std::move(handler), strand_, ec, bp::reason_code::success);
     return;
+  }
+  // Per-operation cancellation: a publish still queued (not sent) completes
+  // with session_errc::cancelled; one already sent is not affected.
+  auto slot = asio::get_associated_cancellation_slot(handler);
+  if (slot.is_connected()) {
+    slot.assign([weak = weak_from_this(), id](asio::cancellation_type) {
+      if (auto self = weak.lock()) {
+        asio::dispatch(self->strand_, [self, id] {
+          if (self->session_.cancel(id)) {
+            self->process_actions();
+          }
+        });
+      }
+    });
   }
   add_handler(id, std::move(handler));
 }

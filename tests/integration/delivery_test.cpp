@@ -1,0 +1,174 @@
+// What reaches a subscriber: retained messages, wills, payload sizes, and
+// order with window 1 — two braid clients through a private mosquitto.
+#include <braid/client.hpp>
+
+#include "mosquitto_broker.hpp"
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <gtest/gtest.h>
+
+namespace braid {
+namespace {
+
+namespace bp = braid::protocol;
+using braid::testing::mosquitto_broker;
+
+bp::session_config config_for(std::string id, bp::protocol_version v = bp::protocol_version::v5) {
+  bp::session_config c;
+  c.connect_packet.client_id = std::move(id);
+  c.connect_packet.version = v;
+  c.connect_packet.keep_alive = 30;
+  return c;
+}
+
+// Connects, subscribes to `filter` at QoS 2, then calls `then`.
+void subscribed(client& c, const mosquitto_broker& broker, std::string filter,
+                std::function<void()> then) {
+  c.async_connect(
+      "127.0.0.1", broker.port_string(),
+      [&c, filter = std::move(filter), then = std::move(then)](error_code ec, bp::connack) {
+        ASSERT_FALSE(ec) << ec.message();
+        std::vector<bp::subscription> subs{{filter, {bp::qos::exactly_once}}};
+        c.async_subscribe(subs, [then](error_code e, std::vector<bp::reason_code>) {
+          ASSERT_FALSE(e) << e.message();
+          then();
+        });
+      });
+}
+
+TEST(Delivery, RetainedMessageReachesALaterSubscriber) {
+  mosquitto_broker broker;
+  asio::io_context io;
+  client publisher(io.get_executor(), config_for("braid-retain-pub"));
+  client subscriber(io.get_executor(), config_for("braid-retain-sub"));
+  bp::publish got;
+  publisher.async_connect("127.0.0.1", broker.port_string(), [&](error_code, bp::connack) {
+    publisher.async_publish("ret/t", bp::to_bytes("kept"), bp::qos::at_least_once, true,
+                            [&](error_code ec, bp::reason_code) {
+                              ASSERT_FALSE(ec);
+                              subscribed(subscriber, broker, "ret/#", [&] {
+                                subscriber.async_receive([&](error_code, bp::publish m) {
+                                  got = std::move(m);
+                                  io.stop();
+                                });
+                              });
+                            });
+  });
+  io.run_for(std::chrono::seconds(5));
+  EXPECT_EQ(got.topic, "ret/t");
+  EXPECT_TRUE(got.retain);
+  EXPECT_EQ(got.payload, bp::to_bytes("kept"));
+}
+
+// The will goes out when the connection dies without DISCONNECT, not after a
+// clean disconnect.
+TEST(Delivery, WillOnAbnormalCloseOnly) {
+  mosquitto_broker broker;
+  for (bool clean : {true, false}) {
+    asio::io_context io;
+    auto config = config_for(clean ? "braid-will-clean" : "braid-will-cut");
+    config.connect_packet.will =
+        bp::will_message{"will/t", bp::to_bytes("gone"), bp::qos::at_least_once, false, {}};
+    client dying(io.get_executor(), config);
+    client watcher(io.get_executor(), config_for(clean ? "braid-watch-1" : "braid-watch-2"));
+    std::optional<bp::publish> will;
+    asio::steady_timer wait(io);
+    subscribed(watcher, broker, "will/#", [&] {
+      watcher.async_receive([&](error_code ec, bp::publish m) {
+        if (!ec) {
+          will = std::move(m);
+        }
+      });
+      dying.async_connect("127.0.0.1", broker.port_string(), [&](error_code, bp::connack) {
+        if (clean) {
+          dying.async_disconnect([](error_code) {});
+        } else {
+          dying.close(); // no DISCONNECT: the broker publishes the will
+        }
+        wait.expires_after(std::chrono::milliseconds(500));
+        wait.async_wait([&](error_code) { io.stop(); });
+      });
+    });
+    io.run_for(std::chrono::seconds(5));
+    if (clean) {
+      EXPECT_FALSE(will.has_value()) << "will sent after a clean disconnect";
+    } else {
+      ASSERT_TRUE(will.has_value());
+      EXPECT_EQ(will->payload, bp::to_bytes("gone"));
+    }
+  }
+}
+
+class Payloads : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(Payloads, ArriveWhole) {
+  mosquitto_broker broker;
+  asio::io_context io;
+  client c(io.get_executor(), config_for("braid-sizes"));
+  bp::bytes payload(GetParam());
+  for (std::size_t i = 0; i < payload.size(); ++i) {
+    payload[i] = static_cast<std::uint8_t>(i * 31 + 7);
+  }
+  bp::bytes got;
+  bool received = false;
+  subscribed(c, broker, "size/t", [&] {
+    c.async_publish("size/t", payload, bp::qos::exactly_once, false,
+                    [](error_code, bp::reason_code) {});
+    c.async_receive([&](error_code ec, bp::publish m) {
+      received = !ec;
+      got = std::move(m.payload);
+      io.stop();
+    });
+  });
+  io.run_for(std::chrono::seconds(20));
+  ASSERT_TRUE(received);
+  EXPECT_TRUE(got == payload) << "payload of " << payload.size() << " bytes changed";
+}
+
+INSTANTIATE_TEST_SUITE_P(Sizes, Payloads, ::testing::Values(0, 64, 16 * 1024 * 1024),
+                         [](const auto& test_info) { return std::to_string(test_info.param); });
+
+class InOrder : public ::testing::TestWithParam<bp::qos> {};
+
+// 10,000 messages with window 1 arrive complete and in order.
+TEST_P(InOrder, TenThousandMessagesWithWindowOne) {
+  mosquitto_broker broker;
+  asio::io_context io;
+  auto config = config_for("braid-order-pub", bp::protocol_version::v3_1_1);
+  config.window = 1;
+  client publisher(io.get_executor(), config);
+  client subscriber(io.get_executor(), config_for("braid-order-sub"));
+  constexpr int count = 10'000;
+  int next = 0;
+  int out_of_order = 0;
+  int published = 0;
+  subscriber.set_message_handler([&](const bp::publish& m) {
+    if (std::string(m.payload.begin(), m.payload.end()) != std::to_string(next)) {
+      ++out_of_order;
+    }
+    if (++next == count) {
+      io.stop();
+    }
+  });
+  subscribed(subscriber, broker, "order/t", [&] {
+    publisher.async_connect("127.0.0.1", broker.port_string(), [&](error_code, bp::connack) {
+      for (int i = 0; i < count; ++i) {
+        publisher.async_publish("order/t", bp::to_bytes(std::to_string(i)), GetParam(), false,
+                                [&](error_code ec, bp::reason_code) { published += ec ? 0 : 1; });
+      }
+    });
+  });
+  io.run_for(std::chrono::seconds(60));
+  EXPECT_EQ(next, count);
+  EXPECT_EQ(out_of_order, 0);
+  EXPECT_GE(published, count - 1); // the last PUBACK may still be on its way
+}
+
+INSTANTIATE_TEST_SUITE_P(QoS, InOrder,
+                         ::testing::Values(bp::qos::at_least_once, bp::qos::exactly_once),
+                         [](const auto& test_info) {
+                           return test_info.param == bp::qos::at_least_once ? "qos1" : "qos2";
+                         });
+
+} // namespace
+} // namespace braid

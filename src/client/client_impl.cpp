@@ -254,6 +254,7 @@ void client_impl::flush() {
   writing_.clear();
   session_.swap_output(writing_);
   write_in_flight_ = true;
+  ++writes_started_;
   transport_->async_write(
       asio::buffer(writing_.data(), writing_.size()),
       [self = shared_from_this()](std::error_code ec, std::size_t) { self->on_written(ec); });
@@ -265,7 +266,15 @@ void client_impl::on_written(std::error_code ec) {
     transport_closed(ec);
     return;
   }
+  complete_written(writes_started_, {});
   flush();
+}
+
+void client_impl::complete_written(std::uint64_t write, std::error_code ec) {
+  while (!after_write_.empty() && after_write_.front().write <= write) {
+    post_completion(std::move(after_write_.front().handler), strand_, ec, bp::reason_code::success);
+    after_write_.pop_front();
+  }
 }
 
 void client_impl::process_actions() {
@@ -319,8 +328,18 @@ void client_impl::handle(bp::request_completed& done) {
   if (it == handlers_.end()) {
     return;
   }
-  auto handler = std::move(it->second);
+  auto handler = std::move(it->second.handler);
+  const bool after_write = it->second.after_write && !done.error;
   handlers_.erase(it);
+  if (after_write) {
+    // The packet is in the session's output: the next write carries it.
+    after_write_.push_back({writes_started_ + 1, std::move(std::get<publish_handler>(handler))});
+    return;
+  }
+  if (done.kind == bp::request_kind::disconnect && !done.error) {
+    disconnect_handler_ = std::move(std::get<plain_handler>(handler));
+    return; // completes when the connection is closed
+  }
   std::visit(
       [&](auto& h) {
         using H = std::decay_t<decltype(h)>;
@@ -411,6 +430,13 @@ void client_impl::transport_closed(std::error_code ec) {
   }
   session_.connection_closed(ec, now_ms());
   process_actions();
+  // QoS 0 packets not written died with the connection.
+  complete_written(writes_started_ + 1,
+                   ec ? ec : std::error_code{bp::session_errc::connection_lost});
+  if (disconnect_handler_) {
+    post_completion(std::move(*disconnect_handler_), strand_, std::error_code{});
+    disconnect_handler_.reset();
+  }
   const auto reason = ec ? ec : std::error_code{bp::session_errc::connection_lost};
   notify({connection_event::kind::disconnected, reason, false, 0, {}, server_disconnect_});
   if (refused_ && is_permanent(refused_->reason) && !retry_now_) {
@@ -442,8 +468,8 @@ void client_impl::fail_connect(std::error_code ec) {
   connect_handler_.reset();
 }
 
-void client_impl::add_handler(bp::request_id id, any_handler handler) {
-  handlers_.emplace(id, std::move(handler));
+void client_impl::add_handler(bp::request_id id, any_handler handler, bool after_write) {
+  handlers_.emplace(id, pending_handler{std::move(handler), after_write});
 }
 
 void client_impl::publish(bp::publish message, publish_handler handler) {
@@ -467,6 +493,7 @@ void client_impl::publish(bp::publish message, publish_handler handler) {
 }
 
 void client_impl::submit(bp::publish message, publish_handler handler) {
+  const bool qos0 = message.qos == bp::qos::at_most_once;
   bp::request_id id = 0;
   if (auto ec = session_.publish(std::move(message), id, now_ms())) {
     post_completion(std::move(handler), strand_, ec, bp::reason_code::success);
@@ -486,7 +513,7 @@ void client_impl::submit(bp::publish message, publish_handler handler) {
       }
     });
   }
-  add_handler(id, std::move(handler));
+  add_handler(id, std::move(handler), qos0);
 }
 
 bool client_impl::has_room(const bp::publish& message) const {

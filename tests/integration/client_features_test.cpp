@@ -212,5 +212,31 @@ TEST(Cancellation, AQueuedPublishCanBeCancelled) {
   EXPECT_EQ(second, bp::session_errc::cancelled);
 }
 
+// async_disconnect completes once DISCONNECT is written and the connection
+// closed, so that the process can exit right after it without cutting it off.
+TEST(Disconnect, CompletesAfterTheConnectionIsClosed) {
+  mosquitto_broker broker;
+  asio::io_context io;
+  client c(io.get_executor(), config_for("braid-bye"));
+  bool closed_first = false;
+  bool disconnected_event = false;
+  c.set_state_handler([&](const connection_event& e) {
+    disconnected_event = disconnected_event || e.what == connection_event::kind::disconnected;
+  });
+  c.async_connect("127.0.0.1", broker.port_string(), [&](error_code, bp::connack) {
+    for (int i = 0; i < 100; ++i) {
+      c.async_publish("bye/t", bp::to_bytes(std::string(1000, 'b')), bp::qos::at_most_once, false,
+                      [](error_code, bp::reason_code) {});
+    }
+    c.async_disconnect([&](error_code ec) {
+      EXPECT_FALSE(ec) << ec.message();
+      closed_first = disconnected_event;
+      io.stop();
+    });
+  });
+  io.run_for(std::chrono::seconds(5));
+  EXPECT_TRUE(closed_first);
+}
+
 } // namespace
 } // namespace braid

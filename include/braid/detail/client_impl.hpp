@@ -95,7 +95,8 @@ private:
   bool has_room(const bp::publish& message) const;
   void drain_blocked();
   void fail_blocked(std::error_code ec);
-  void add_handler(bp::request_id id, any_handler handler);
+  void add_handler(bp::request_id id, any_handler handler, bool after_write = false);
+  void complete_written(std::uint64_t write, std::error_code ec);
   std::uint64_t now_ms() const;
 
   asio::strand<asio::any_io_executor> strand_;
@@ -122,7 +123,22 @@ private:
   std::error_code close_reason_;
   std::optional<connect_handler> connect_handler_;
   std::optional<bp::connack> refused_; // a refusing CONNACK, for the connect handler
-  std::unordered_map<bp::request_id, any_handler> handlers_;
+  struct pending_handler {
+    any_handler handler;
+    bool after_write = false; // QoS 0: completes once its bytes are written
+  };
+  std::unordered_map<bp::request_id, pending_handler> handlers_;
+  // Completions waiting for the write that carries their packet: QoS 0
+  // publishes (so that an application pacing on completions paces on the
+  // socket) and the disconnect (done once DISCONNECT is out and the
+  // connection closed).
+  struct deferred_completion {
+    std::uint64_t write = 0; // the write (1, 2, ...) whose end completes it
+    publish_handler handler;
+  };
+  std::deque<deferred_completion> after_write_;
+  std::uint64_t writes_started_ = 0;
+  std::optional<plain_handler> disconnect_handler_;
   std::deque<bp::publish> received_;
   std::deque<receive_handler> receivers_;
   std::function<void(const bp::publish&)> on_message_;

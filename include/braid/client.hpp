@@ -51,9 +51,11 @@ public:
 
   /// `config` sets CONNECT (client id, version, keep alive, will, credentials,
   /// clean start), the in-flight window and the queue bounds.
-  client(executor_type executor, protocol::session_config config, client_options options = {})
+  client(executor_type executor, protocol::session_config config, client_options options)
       : impl_(std::make_shared<detail::client_impl>(std::move(executor), std::move(config),
                                                     std::move(options))) {}
+  client(executor_type executor, protocol::session_config config)
+      : client(std::move(executor), std::move(config), client_options{}) {}
   ~client() { impl_->close(); }
   client(const client&) = delete;
   client& operator=(const client&) = delete;

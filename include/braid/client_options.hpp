@@ -22,8 +22,9 @@ struct reconnect_options {
   /// unsupported protocol version) or close()/async_disconnect.
   bool enabled = false;
   backoff_policy policy{};
-  /// Returns a number in [0, 1) for the jitter; empty: no jitter.
-  std::function<double()> random{};
+  /// Returns a number in [0, 1) for the jitter; null: no jitter. (A plain
+  /// function, so that the options stay a simple value.)
+  double (*random)() = nullptr;
 };
 
 /// What async_publish does when the session's publish queue

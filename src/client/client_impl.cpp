@@ -52,8 +52,10 @@ client_impl::client_impl(asio::any_io_executor executor, bp::session_config conf
                                                     asio::steady_timer(strand_),
                                                     asio::steady_timer(strand_)},
       session_(std::move(config), store_), read_buffer_(64 * 1024), options_(std::move(options)),
-      backoff_(options_.reconnect.policy, options_.reconnect.random), reconnect_timer_(strand_),
-      connect_timer_(strand_) {
+      backoff_(options_.reconnect.policy, options_.reconnect.random != nullptr
+                                              ? std::function<double()>(options_.reconnect.random)
+                                              : std::function<double()>{}),
+      reconnect_timer_(strand_), connect_timer_(strand_) {
 }
 
 client_impl::~client_impl() = default;

@@ -538,23 +538,34 @@ void client_impl::fail_blocked(std::error_code ec) {
   }
 }
 
+// Runs a session request: `start(id)` returns the session's refusal, if any;
+// otherwise the handler waits for the request's completion. A refused request
+// completes at once with `failed...` as the handler's other arguments.
+template <class Handler, class Start, class... Failed>
+void client_impl::request(Handler handler, Start start, Failed... failed) {
+  bp::request_id id = 0;
+  if (auto ec = start(id)) {
+    post_completion(std::move(handler), strand_, ec, std::move(failed)...);
+    return;
+  }
+  add_handler(id, std::move(handler));
+  process_actions();
+  flush();
+}
+
 void client_impl::subscribe(std::vector<bp::subscription> subscriptions, bp::properties props,
                             reasons_handler handler) {
   asio::dispatch(strand_, [self = shared_from_this(), s = std::move(subscriptions),
                            p = std::move(props), h = std::move(handler)]() mutable {
-    if (!self->allowed(false)) {
-      post_completion(std::move(h), self->strand_, client_errc::not_in_profile,
-                      std::vector<bp::reason_code>{});
-      return;
-    }
-    bp::request_id id = 0;
-    if (auto ec = self->session_.subscribe(std::move(s), std::move(p), id, self->now_ms())) {
-      post_completion(std::move(h), self->strand_, ec, std::vector<bp::reason_code>{});
-      return;
-    }
-    self->add_handler(id, std::move(h));
-    self->process_actions();
-    self->flush();
+    self->request(
+        std::move(h),
+        [&](bp::request_id& id) -> std::error_code {
+          if (!self->allowed(false)) {
+            return client_errc::not_in_profile;
+          }
+          return self->session_.subscribe(std::move(s), std::move(p), id, self->now_ms());
+        },
+        std::vector<bp::reason_code>{});
   });
 }
 
@@ -562,43 +573,33 @@ void client_impl::unsubscribe(std::vector<std::string> filters, bp::properties p
                               reasons_handler handler) {
   asio::dispatch(strand_, [self = shared_from_this(), f = std::move(filters), p = std::move(props),
                            h = std::move(handler)]() mutable {
-    bp::request_id id = 0;
-    if (auto ec = self->session_.unsubscribe(std::move(f), std::move(p), id, self->now_ms())) {
-      post_completion(std::move(h), self->strand_, ec, std::vector<bp::reason_code>{});
-      return;
-    }
-    self->add_handler(id, std::move(h));
-    self->process_actions();
-    self->flush();
+    self->request(
+        std::move(h),
+        [&](bp::request_id& id) -> std::error_code {
+          if (!self->allowed(false)) {
+            return client_errc::not_in_profile;
+          }
+          return self->session_.unsubscribe(std::move(f), std::move(p), id, self->now_ms());
+        },
+        std::vector<bp::reason_code>{});
   });
 }
 
 void client_impl::ping(plain_handler handler) {
   asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
-    bp::request_id id = 0;
-    if (auto ec = self->session_.ping(id, self->now_ms())) {
-      post_completion(std::move(h), self->strand_, ec);
-      return;
-    }
-    self->add_handler(id, std::move(h));
-    self->process_actions();
-    self->flush();
+    self->request(std::move(h),
+                  [&](bp::request_id& id) { return self->session_.ping(id, self->now_ms()); });
   });
 }
 
 void client_impl::disconnect(plain_handler handler) {
   asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
-    bp::request_id id = 0;
     self->stopped_ = true; // a requested disconnect is not followed by a reconnect
     self->reconnect_timer_.cancel();
-    if (auto ec = self->session_.disconnect(bp::reason_code::normal_disconnection, {}, id,
-                                            self->now_ms())) {
-      post_completion(std::move(h), self->strand_, ec);
-      return;
-    }
-    self->add_handler(id, std::move(h));
-    self->process_actions();
-    self->flush();
+    self->request(std::move(h), [&](bp::request_id& id) {
+      return self->session_.disconnect(bp::reason_code::normal_disconnection, {}, id,
+                                       self->now_ms());
+    });
   });
 }
 

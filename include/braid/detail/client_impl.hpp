@@ -96,6 +96,8 @@ private:
   void drain_blocked();
   void fail_blocked(std::error_code ec);
   void add_handler(bp::request_id id, any_handler handler, bool after_write = false);
+  template <class Handler, class Start, class... Failed>
+  void request(Handler handler, Start start, Failed... failed);
   void complete_written(std::uint64_t write, std::error_code ec);
   std::uint64_t now_ms() const;
 

@@ -376,7 +376,7 @@ std::vector<std::pair<std::uint16_t, std::uint64_t>> session::sorted_in_flight()
   return sorted;
 }
 
-void session::connection_closed(std::error_code reason, std::uint64_t) {
+void session::connection_closed(std::error_code, std::uint64_t) {
   if (state_ == session_state::disconnected) {
     return;
   }
@@ -384,7 +384,6 @@ void session::connection_closed(std::error_code reason, std::uint64_t) {
   disarm(timer_id::keep_alive);
   disarm(timer_id::ping_timeout);
   disarm(timer_id::connack_timeout);
-  const auto lost = reason ? reason : make_error_code(session_errc::connection_lost);
   // Pings cannot survive a connection; subscribe/unsubscribe are sent again.
   for (auto it = requests_.begin(); it != requests_.end();) {
     if (it->kind == request_kind::ping) {
@@ -403,7 +402,6 @@ void session::connection_closed(std::error_code reason, std::uint64_t) {
     complete(*reauth_request_, request_kind::reauthenticate, session_errc::connection_lost);
     reauth_request_.reset();
   }
-  (void)lost;
   output_.clear(); // unsent bytes belong to the dead connection
 }
 

@@ -144,15 +144,38 @@ public:
         token, std::move(subscriptions));
   }
 
+  /// The same with MQTT 5 SUBSCRIBE properties (Subscription Identifier, User
+  /// Property). Messages carrying a Subscription Identifier can be told apart
+  /// by it in `publish::props`.
+  template <class Token>
+  auto async_subscribe(std::vector<protocol::subscription> subscriptions,
+                       protocol::properties props, Token&& token) {
+    return asio::async_initiate<Token, void(error_code, std::vector<protocol::reason_code>)>(
+        [impl = impl_](auto handler, std::vector<protocol::subscription> s,
+                       protocol::properties p) {
+          impl->subscribe(std::move(s), std::move(p), std::move(handler));
+        },
+        token, std::move(subscriptions), std::move(props));
+  }
+
   /// Unsubscribes. Handler: void(error_code, std::vector<protocol::reason_code>)
-  /// (MQTT 3: an empty vector).
+  /// (MQTT 3: an empty vector). The filters are no longer restored after a
+  /// reconnect.
   template <class Token>
   auto async_unsubscribe(std::vector<std::string> filters, Token&& token) {
+    return async_unsubscribe(std::move(filters), protocol::properties{},
+                             std::forward<Token>(token));
+  }
+
+  /// The same with MQTT 5 UNSUBSCRIBE properties (User Property).
+  template <class Token>
+  auto async_unsubscribe(std::vector<std::string> filters, protocol::properties props,
+                         Token&& token) {
     return asio::async_initiate<Token, void(error_code, std::vector<protocol::reason_code>)>(
-        [impl = impl_](auto handler, std::vector<std::string> f) {
-          impl->unsubscribe(std::move(f), {}, std::move(handler));
+        [impl = impl_](auto handler, std::vector<std::string> f, protocol::properties p) {
+          impl->unsubscribe(std::move(f), std::move(p), std::move(handler));
         },
-        token, std::move(filters));
+        token, std::move(filters), std::move(props));
   }
 
   /// PINGREQ / PINGRESP. Handler: void(error_code).
@@ -162,13 +185,47 @@ public:
         [impl = impl_](auto handler) { impl->ping(std::move(handler)); }, token);
   }
 
-  /// Sends DISCONNECT and closes the connection (the will is not published).
-  /// Handler: void(error_code).
+  /// Sends DISCONNECT and closes the connection (the will is not published);
+  /// no reconnect follows. Handler: void(error_code), called once the
+  /// connection is closed. Errors: session_errc::not_connected when there is
+  /// no connection.
   template <class Token>
   auto async_disconnect(Token&& token) {
-    return asio::async_initiate<Token, void(error_code)>(
-        [impl = impl_](auto handler) { impl->disconnect(std::move(handler)); }, token);
+    return async_disconnect(protocol::reason_code::normal_disconnection, protocol::properties{},
+                            std::forward<Token>(token));
   }
+
+  /// MQTT 5: DISCONNECT with a reason (e.g. disconnect_with_will_message, so
+  /// that the broker does publish the will) and properties (e.g.
+  /// session_expiry_interval to change how long the broker keeps the
+  /// session, reason_string). MQTT 3 sends the plain DISCONNECT. Handler and
+  /// errors as above, plus braid.protocol errors for a reason or property
+  /// that DISCONNECT may not carry.
+  template <class Token>
+  auto async_disconnect(protocol::reason_code reason, protocol::properties props, Token&& token) {
+    return asio::async_initiate<Token, void(error_code)>(
+        [impl = impl_](auto handler, protocol::reason_code r, protocol::properties p) {
+          impl->disconnect(r, std::move(p), std::move(handler));
+        },
+        token, reason, std::move(props));
+  }
+
+  /// MQTT 5 enhanced authentication: starts a re-authentication with the
+  /// session_config's authenticator (AUTH 0x19) and completes when the broker
+  /// answers AUTH Success. Handler: void(error_code). Errors:
+  /// session_errc::not_in_protocol_version (MQTT 3, or no authenticator),
+  /// not_connected, request_limit (one re-authentication at a time),
+  /// connection_lost; a failed exchange ends with the broker's DISCONNECT.
+  template <class Token>
+  auto async_reauthenticate(Token&& token) {
+    return asio::async_initiate<Token, void(error_code)>(
+        [impl = impl_](auto handler) { impl->reauthenticate(std::move(handler)); }, token);
+  }
+
+  /// The seed's setWindowSize: at most `window` QoS 1/2 publishes
+  /// unacknowledged at once (within the broker's Receive Maximum). Raising it
+  /// sends queued publishes at once; lowering it lets those in flight finish.
+  void set_window(std::uint16_t window) { impl_->set_window(window); }
 
   /// The next message from the broker, for coroutine loops. Handler:
   /// void(error_code, protocol::publish). Messages that arrive with no

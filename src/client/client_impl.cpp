@@ -592,14 +592,35 @@ void client_impl::ping(plain_handler handler) {
   });
 }
 
-void client_impl::disconnect(plain_handler handler) {
-  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
-    self->stopped_ = true; // a requested disconnect is not followed by a reconnect
-    self->reconnect_timer_.cancel();
+void client_impl::disconnect(bp::reason_code reason, bp::properties props, plain_handler handler) {
+  asio::dispatch(strand_, [self = shared_from_this(), reason, p = std::move(props),
+                           h = std::move(handler)]() mutable {
     self->request(std::move(h), [&](bp::request_id& id) {
-      return self->session_.disconnect(bp::reason_code::normal_disconnection, {}, id,
-                                       self->now_ms());
+      auto ec = self->session_.disconnect(reason, std::move(p), id, self->now_ms());
+      // A requested disconnect is not followed by a reconnect, and one made
+      // while reconnecting stops the service; a refused argument changes nothing.
+      if (!ec || ec == bp::session_errc::not_connected) {
+        self->stopped_ = true;
+        self->reconnect_timer_.cancel();
+      }
+      return ec;
     });
+  });
+}
+
+void client_impl::reauthenticate(plain_handler handler) {
+  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
+    self->request(std::move(h), [&](bp::request_id& id) {
+      return self->session_.reauthenticate(id, self->now_ms());
+    });
+  });
+}
+
+void client_impl::set_window(std::uint16_t window) {
+  asio::dispatch(strand_, [self = shared_from_this(), window] {
+    self->session_.set_window(window);
+    self->process_actions();
+    self->flush();
   });
 }
 

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,7 +44,11 @@ public:
       port_ = free_port();
       const auto config = dir_ + "/mosquitto.conf";
       std::ofstream(config) << "listener " << port_ << " 127.0.0.1\n"
-                            << extra << "log_dest file " << dir_ << "/mosquitto.log\n";
+                            << extra << "log_dest file " << dir_
+                            << "/mosquitto.log\n"
+                            // Keep root (when run as root) so that the parent-death
+                            // signal survives: a crashed test leaves no broker behind.
+                            << "user root\n";
       spawn();
       if (wait_until_listening()) {
         return;
@@ -85,6 +90,7 @@ private:
     const auto config = dir_ + "/mosquitto.conf";
     pid_ = fork();
     if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGTERM); // a crashed test leaves no broker behind
       execl(exe.c_str(), exe.c_str(), "-c", config.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }

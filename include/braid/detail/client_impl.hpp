@@ -59,7 +59,9 @@ public:
                  reasons_handler handler);
   void unsubscribe(std::vector<std::string> filters, bp::properties props, reasons_handler handler);
   void ping(plain_handler handler);
-  void disconnect(plain_handler handler);
+  void disconnect(bp::reason_code reason, bp::properties props, plain_handler handler);
+  void reauthenticate(plain_handler handler);
+  void set_window(std::uint16_t window);
   void receive(receive_handler handler);
   void set_message_handler(std::function<void(const bp::publish&)> handler);
   void add_route(std::string filter, std::function<void(const bp::publish&)> handler);

@@ -3,6 +3,7 @@
 // generated configuration in a temporary directory, stopped by PID.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -24,8 +25,10 @@ namespace braid::testing {
 
 class mosquitto_broker {
 public:
-  /// `extra` is appended to the configuration (e.g. "allow_anonymous false").
-  explicit mosquitto_broker(const std::string& extra = "allow_anonymous true\n") {
+  /// `extra` is appended to the configuration (e.g. "allow_anonymous false");
+  /// "%DIR%" in it stands for the broker's private directory (for
+  /// persistence_location).
+  explicit mosquitto_broker(std::string extra = "allow_anonymous true\n") {
     (void)find_mosquitto(); // fail early with a clear message
     const char* tmp = std::getenv("TMPDIR");
     const std::string pattern =
@@ -36,6 +39,9 @@ public:
       throw std::runtime_error("mkdtemp failed");
     }
     dir_ = buffer.data();
+    for (auto at = extra.find("%DIR%"); at != std::string::npos; at = extra.find("%DIR%")) {
+      extra.replace(at, 5, dir_);
+    }
     // Started as root, mosquitto drops to its own user: let it write its log here.
     std::filesystem::permissions(dir_, std::filesystem::perms::all);
     // Another process may take the port between our probe and mosquitto's
@@ -69,9 +75,10 @@ public:
 
   std::uint16_t port() const { return port_; }
 
-  /// Stops the broker (SIGTERM) and starts it again on the same port.
-  void restart() {
-    stop();
+  /// Stops the broker with `signal` (SIGTERM: it saves its state and exits;
+  /// SIGKILL: a crash) and starts it again on the same port.
+  void restart(int signal = SIGTERM) {
+    stop(signal);
     for (int attempt = 0; attempt < 50; ++attempt) {
       spawn();
       if (wait_until_listening()) {
@@ -83,6 +90,8 @@ public:
     throw std::runtime_error("could not restart mosquitto on port " + std::to_string(port_));
   }
   std::string port_string() const { return std::to_string(port_); }
+  /// The private directory: mosquitto.conf, mosquitto.log, persistence.
+  const std::string& dir() const { return dir_; }
 
 private:
   void spawn() {
@@ -91,6 +100,14 @@ private:
     pid_ = fork();
     if (pid_ == 0) {
       prctl(PR_SET_PDEATHSIG, SIGTERM); // a crashed test leaves no broker behind
+      // Its own output (e.g. the warning about running as root) goes to a
+      // file, not into the test's output or pipes.
+      const int out = open((dir_ + "/mosquitto.out").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (out >= 0) {
+        dup2(out, 1);
+        dup2(out, 2);
+        close(out);
+      }
       execl(exe.c_str(), exe.c_str(), "-c", config.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
@@ -144,9 +161,9 @@ private:
     return false;
   }
 
-  void stop() {
+  void stop(int signal = SIGTERM) {
     if (pid_ > 0) {
-      kill(pid_, SIGTERM);
+      kill(pid_, signal);
       int status = 0;
       waitpid(pid_, &status, 0);
       pid_ = -1;

@@ -137,6 +137,11 @@ void session::on_publish(struct publish& p) {
       }
       store_.add_incoming(id); // durable before PUBREC goes out (see session.hpp)
       actions_.emplace_back(message_received{std::move(p)});
+    } else if (!p.dup && config_.dup_flag_marks_resends) {
+      // A first attempt with an id awaiting PUBREL: the sender forgot that
+      // exchange, and this is another message (see session_config). The id
+      // now stands for it.
+      actions_.emplace_back(message_received{std::move(p)});
     }
     write(pubrec{id, reason_code::success, {}});
     break;

@@ -94,6 +94,13 @@ struct session_config {
   /// a memory store would otherwise lose the messages the broker kept for it;
   /// the durable store gives such a client its state back.
   bool strict_session_present = false;
+  /// The broker sets DUP on every resend of a PUBLISH, as MQTT-3.3.1-1
+  /// requires. Then a QoS 2 PUBLISH with DUP 0 whose packet id is still
+  /// waiting for its PUBREL is a new message: the broker forgot the earlier
+  /// exchange (mosquitto restarted from state saved before it) and reused
+  /// the id. It is delivered. Off: every PUBLISH with such an id is taken for
+  /// a resend and not delivered, which loses such a new message.
+  bool dup_flag_marks_resends = true;
   /// MQTT 5 enhanced authentication; not owned, must outlive the session.
   authenticator* auth = nullptr;
 };

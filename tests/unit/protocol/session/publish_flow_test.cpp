@@ -106,6 +106,43 @@ TEST(PublishFlow, IncomingQoS2ResentWithDupIsDeliveredOnce) {
   EXPECT_EQ(peer.take<message_received>().size(), 1u);
 }
 
+// A broker that restarted from older saved state may reuse an id that still
+// waits for its PUBREL here, for another message. DUP 0 says it is a first
+// attempt (MQTT-3.3.1-1): a new message, delivered. A resend carries DUP 1
+// and is not delivered again.
+TEST(PublishFlow, IncomingQoS2WithDupZeroAndAnIdAwaitingPubrelIsANewMessage) {
+  scripted_peer peer(make_config(protocol_version::v3_1_1, false));
+  peer.connect();
+  peer.receive(make_publish("x", "1", qos::exactly_once, 7));
+  EXPECT_EQ(peer.take<message_received>().size(), 1u);
+  peer.close();
+  peer.open();
+  peer.sent();
+  peer.receive(connack{true});
+  peer.receive(make_publish("x", "2", qos::exactly_once, 7));
+  auto got = peer.take<message_received>();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].message.payload, to_bytes("2"));
+  EXPECT_EQ(peer.sent(), packets{pubrec{7}});
+  peer.receive(make_publish("x", "2", qos::exactly_once, 7, true));
+  EXPECT_TRUE(peer.take<message_received>().empty());
+  peer.receive(pubrel{7});
+  EXPECT_EQ(peer.sent(), (packets{pubrec{7}, pubcomp{7}}));
+}
+
+// Turned off, every PUBLISH with an id awaiting PUBREL counts as a resend.
+TEST(PublishFlow, WithoutTrustInDupAnIdAwaitingPubrelIsNeverDeliveredTwice) {
+  auto config = make_config();
+  config.dup_flag_marks_resends = false;
+  scripted_peer peer(config);
+  peer.connect();
+  peer.receive(make_publish("x", "1", qos::exactly_once, 7));
+  EXPECT_EQ(peer.take<message_received>().size(), 1u);
+  peer.receive(make_publish("x", "2", qos::exactly_once, 7));
+  EXPECT_TRUE(peer.take<message_received>().empty());
+  EXPECT_EQ(peer.sent(), (packets{pubrec{7}, pubrec{7}}));
+}
+
 TEST(PublishFlow, WindowOneKeepsOrderAcrossAReconnect) {
   auto config = make_config(protocol_version::v3_1_1, false);
   config.window = 1;

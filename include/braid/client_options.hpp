@@ -41,6 +41,9 @@ enum class client_profile : std::uint8_t {
   both,
 };
 
+/// Which way a traced packet went.
+enum class packet_direction : std::uint8_t { sent, received };
+
 struct client_options {
   client_profile profile = client_profile::both;
   reconnect_options reconnect{};
@@ -54,6 +57,10 @@ struct client_options {
   /// For mqtts:// and wss:// URLs.
   tls_options tls{};
   queue_full_policy on_queue_full = queue_full_policy::fail;
+  /// Called with every packet sent and received, decoded (for debugging, as
+  /// mosquitto_pub -d; costs a second decode of the traffic). Runs on the
+  /// client's strand; null: no trace.
+  std::function<void(packet_direction, const protocol::packet&)> packet_trace{};
 };
 
 /// A change of the connection's state.

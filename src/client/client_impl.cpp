@@ -211,6 +211,10 @@ void client_impl::on_opened(std::error_code ec) {
   }
   open_ = true;
   closing_ = false;
+  for (auto& d : trace_decoders_) {
+    d.reset();
+    d.set_version(session_.version());
+  }
   session_.connection_opened(now_ms());
   start_read();
   process_actions();
@@ -236,6 +240,9 @@ void client_impl::on_read(std::error_code ec, std::size_t n) {
     transport_closed(ec);
     return;
   }
+  if (options_.packet_trace) {
+    trace(packet_direction::received, {read_buffer_.data(), n});
+  }
   session_.bytes_received({read_buffer_.data(), n}, now_ms());
   process_actions();
   flush();
@@ -255,11 +262,28 @@ void client_impl::flush() {
   }
   writing_.clear();
   session_.swap_output(writing_);
+  if (options_.packet_trace) {
+    trace(packet_direction::sent, {writing_.data(), writing_.size()});
+  }
   write_in_flight_ = true;
   ++writes_started_;
   transport_->async_write(
       asio::buffer(writing_.data(), writing_.size()),
       [self = shared_from_this()](std::error_code ec, std::size_t) { self->on_written(ec); });
+}
+
+void client_impl::trace(packet_direction direction, bp::byte_view bytes) {
+  auto& decoder = trace_decoders_[static_cast<std::size_t>(direction)];
+  while (!bytes.empty()) {
+    bp::packet p;
+    const auto r = decoder.feed(bytes, p);
+    bytes = bytes.subspan(r.consumed);
+    if (r.status == bp::decode_status::packet_ready) {
+      options_.packet_trace(direction, p);
+    } else if (r.status == bp::decode_status::error) {
+      return; // the session reports the error itself
+    }
+  }
 }
 
 void client_impl::on_written(std::error_code ec) {

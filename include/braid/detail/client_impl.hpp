@@ -8,6 +8,7 @@
 #include <braid/client_errors.hpp>
 #include <braid/client_options.hpp>
 #include <braid/detail/transport.hpp>
+#include <braid/protocol/decoder.hpp>
 #include <braid/protocol/session/memory_store.hpp>
 #include <braid/protocol/session/session.hpp>
 #include <braid/url.hpp>
@@ -102,6 +103,7 @@ private:
   void request(Handler handler, Start start, Failed... failed);
   void complete_written(std::uint64_t write, std::error_code ec);
   std::uint64_t now_ms() const;
+  void trace(packet_direction direction, bp::byte_view bytes);
 
   asio::strand<asio::any_io_executor> strand_;
   std::unique_ptr<transport> transport_;
@@ -148,6 +150,8 @@ private:
   std::function<void(const bp::publish&)> on_message_;
   std::function<void(const connection_event&)> on_state_;
   client_options options_;
+  // Second decoders of the traffic, for options_.packet_trace only.
+  std::array<bp::decoder, 2> trace_decoders_{bp::decoder{}, bp::decoder{}};
   backoff backoff_;
   asio::steady_timer reconnect_timer_;
   asio::steady_timer connect_timer_;

@@ -1,0 +1,54 @@
+#pragma once
+// The connection flags that `braid pub` and `braid sub` share, with
+// mosquitto_pub's letters: -h -p -L -i -u -P -k -V -c, --will-*, TLS flags,
+// --window, --no-reconnect, -D for MQTT 5 properties, -d for a packet trace.
+
+#include <braid/client_options.hpp>
+#include <braid/protocol/session/session.hpp>
+
+#include "v5_properties.hpp"
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace braid::cli {
+
+struct connection_options {
+  std::string host = "localhost";
+  int port = 0; // 0: the scheme's default
+  std::string url;
+  std::string client_id;
+  std::string id_prefix = "braid";
+  std::optional<std::string> username;
+  std::optional<std::string> password;
+  int keep_alive = 60;
+  std::string version = "311";
+  bool no_clean_session = false;
+  std::string will_topic;
+  std::string will_payload;
+  int will_qos = 0;
+  bool will_retain = false;
+  std::string ca_file, ca_path, cert_file, key_file, key_password;
+  bool insecure = false;
+  std::vector<std::string> alpn;
+  int window = 32;
+  bool no_reconnect = false;
+  double connect_timeout_s = 10.0;
+  bool debug = false;
+  v5_property_flags properties;
+
+  /// Adds the flags to `app`.
+  void add_to(CLI::App& app);
+
+  /// The broker URL: -L, or mqtt://host:port from -h and -p.
+  std::string broker_url() const;
+  /// CONNECT and session settings. Fails with a message for values that
+  /// cannot be used (unknown protocol version, a will QoS out of range...).
+  bool make_session_config(protocol::session_config& out, std::string& error) const;
+  client_options make_client_options(client_profile profile) const;
+};
+
+} // namespace braid::cli

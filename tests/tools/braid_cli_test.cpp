@@ -1,0 +1,230 @@
+// The braid command-line tool against a private mosquitto: pub → sub for each
+// QoS and protocol version, the message sources, retained messages, --json,
+// one clear line and the right exit code for each kind of user error, and
+// interoperation with mosquitto_pub / mosquitto_sub byte for byte.
+#include "../integration/mosquitto_broker.hpp"
+#include "../integration/test_certificates.hpp"
+#include "cli_process.hpp"
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+namespace braid {
+namespace {
+
+using braid::testing::cli_process;
+using braid::testing::mosquitto_broker;
+using args = std::vector<std::string>;
+
+const std::string tool = BRAID_TOOL_PATH;
+
+args with(args base, const args& more) {
+  base.insert(base.end(), more.begin(), more.end());
+  return base;
+}
+
+// A `braid sub` that is subscribed (its -d trace showed the SUBACK) when
+// the constructor returns.
+struct subscribed_sub {
+  explicit subscribed_sub(const args& a) : process(with(with({tool, "sub", "-d"}, a), {})) {
+    EXPECT_TRUE(process.wait_for_stderr("received SUBACK")) << process.err();
+  }
+  cli_process process;
+};
+
+int run(const args& a, std::string* out = nullptr, std::string* err = nullptr,
+        const std::string& input = {}) {
+  cli_process p(a, input);
+  const int code = p.finish();
+  if (out != nullptr) {
+    *out = p.out();
+  }
+  if (err != nullptr) {
+    *err = p.err();
+  }
+  return code;
+}
+
+class PubSub : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+
+TEST_P(PubSub, MessageArrivesAtTheQoSAndVersion) {
+  const auto& [version, qos] = GetParam();
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  subscribed_sub sub({"-p", port, "-V", version, "-q", qos, "-t", "cli/#", "-v", "-C", "1"});
+  std::string err;
+  EXPECT_EQ(run({tool, "pub", "-p", port, "-V", version, "-q", qos, "-t", "cli/x", "-m",
+                 "hello " + version + " " + qos},
+                nullptr, &err),
+            0)
+      << err;
+  EXPECT_EQ(sub.process.finish(), 0) << sub.process.err();
+  EXPECT_EQ(sub.process.out(), "cli/x hello " + version + " " + qos + "\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(VersionsAndQoS, PubSub,
+                         ::testing::Combine(::testing::Values("31", "311", "5"),
+                                            ::testing::Values("0", "1", "2")),
+                         [](const auto& p) {
+                           return "v" + std::get<0>(p.param) + "_qos" + std::get<1>(p.param);
+                         });
+
+TEST(Pub, LinesFileAndNullMessage) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string file = std::string(tmp != nullptr ? tmp : "/tmp") + "/braid-cli-payload.bin";
+  const std::string binary("\x00\x01\xff\n\x7f", 5);
+  std::ofstream(file, std::ios::binary) << binary;
+  subscribed_sub sub({"-p", port, "-q", "1", "-t", "src/#", "-F", "%t %x", "-C", "5"});
+  EXPECT_EQ(run({tool, "pub", "-p", port, "-q", "1", "-t", "src/l", "-l"}, nullptr, nullptr,
+                "one\ntwo\nthree\n"),
+            0);
+  EXPECT_EQ(run({tool, "pub", "-p", port, "-q", "1", "-t", "src/f", "-f", file}), 0);
+  EXPECT_EQ(run({tool, "pub", "-p", port, "-q", "1", "-t", "src/n", "-n"}), 0);
+  EXPECT_EQ(sub.process.finish(), 0);
+  EXPECT_EQ(sub.process.out(),
+            "src/l 6f6e65\nsrc/l 74776f\nsrc/l 7468726565\nsrc/f 0001ff0a7f\nsrc/n \n");
+  std::remove(file.c_str());
+}
+
+TEST(Sub, RetainedOnlyPrintsTheRetainedMessageAndExits) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  ASSERT_EQ(run({tool, "pub", "-p", port, "-q", "1", "-r", "-t", "ret/a", "-m", "kept"}), 0);
+  cli_process sub({tool, "sub", "-d", "-p", port, "-t", "ret/#", "--retained-only", "-v"});
+  ASSERT_TRUE(sub.wait_for_stderr("received SUBACK"));
+  ASSERT_EQ(run({tool, "pub", "-p", port, "-t", "ret/a", "-m", "live"}), 0);
+  EXPECT_EQ(sub.finish(), 0);
+  EXPECT_EQ(sub.out(), "ret/a kept\n");
+}
+
+TEST(Sub, NoStaleRetainedSkipsTheRetainedMessage) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  ASSERT_EQ(run({tool, "pub", "-p", port, "-q", "1", "-r", "-t", "ret/a", "-m", "old"}), 0);
+  subscribed_sub sub({"-p", port, "-t", "ret/#", "-R", "-C", "1"});
+  ASSERT_EQ(run({tool, "pub", "-p", port, "-t", "ret/a", "-m", "new"}), 0);
+  EXPECT_EQ(sub.process.finish(), 0);
+  EXPECT_EQ(sub.process.out(), "new\n");
+}
+
+TEST(Sub, JsonCarriesEveryField) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  subscribed_sub sub({"-p", port, "-V", "5", "-q", "2", "-t", "j/#", "--json", "-C", "2"});
+  ASSERT_EQ(run({tool, "pub", "-p", port, "-V", "5", "-q", "2", "-t", "j/a", "-m", "say \"hi\"\n",
+                 "-D", "publish", "user-property", "k", "v"}),
+            0);
+  ASSERT_EQ(run({tool, "pub", "-p", port, "-q", "1", "-t", "j/b", "-s"}, nullptr, nullptr,
+                std::string("\xff\xfe", 2)),
+            0);
+  EXPECT_EQ(sub.process.finish(), 0);
+  const auto& out = sub.process.out();
+  const auto newline = out.find('\n');
+  ASSERT_NE(newline, std::string::npos);
+  const auto first = out.substr(0, newline);
+  const auto second = out.substr(newline + 1);
+  EXPECT_NE(first.find("\"topic\":\"j/a\",\"qos\":2,\"retain\":false,\"dup\":false"),
+            std::string::npos)
+      << first;
+  EXPECT_NE(first.find("\"payloadlen\":9,\"payload\":\"say \\\"hi\\\"\\n\""), std::string::npos)
+      << first;
+  EXPECT_NE(first.find("\"user_properties\":[[\"k\",\"v\"]]"), std::string::npos) << first;
+  EXPECT_NE(second.find("\"topic\":\"j/b\",\"qos\":1"), std::string::npos) << second;
+  EXPECT_NE(second.find("\"payload_hex\":\"fffe\""), std::string::npos) << second;
+}
+
+// Each user error: one line on stderr naming the problem, the right exit code.
+TEST(Errors, OneLineAndAnExitCodeForEachUserError) {
+  mosquitto_broker broker("allow_anonymous false\n");
+  const auto port = broker.port_string();
+  struct error_case {
+    args arguments;
+    int code;
+    std::string says;
+  };
+  const std::vector<error_case> cases{
+      {{tool, "pub", "-L", "foo://x", "-t", "a", "-m", "x"}, 2, "bad broker URL"},
+      {{tool, "pub", "-t", "a", "-m", "x", "--no-such-flag"}, 2, "--no-such-flag"},
+      {{tool, "pub", "-p", port, "-t", "a/#", "-m", "x"}, 2, "wildcard"},
+      {{tool, "pub", "-p", port, "-t", "a"}, 2, "give exactly one of"},
+      {{tool, "pub", "-p", port, "-t", "a", "-m", "x", "-q", "3"}, 2, "-q"},
+      {{tool, "pub", "-p", "1", "-t", "a", "-m", "x"}, 1, "cannot connect"},
+      {{tool, "pub", "-p", port, "-t", "a", "-m", "x"}, 1, "Not authorized"},
+      {{tool, "sub", "-p", port, "-t", "a/#/b"}, 2, "topic filter"},
+      {{tool, "pub", "-p", port, "-t", "a", "-m", "x", "-D", "publish", "nonsense", "1"},
+       2,
+       "unknown property"},
+  };
+  for (const auto& c : cases) {
+    std::string err;
+    const int code = run(c.arguments, nullptr, &err);
+    std::string shown;
+    for (const auto& a : c.arguments) {
+      shown += a + " ";
+    }
+    EXPECT_EQ(code, c.code) << shown << "\n" << err;
+    EXPECT_NE(err.find(c.says), std::string::npos) << shown << "\n" << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << shown << "\n" << err;
+  }
+}
+
+TEST(Errors, TlsFailureIsOneLine) {
+  braid::testing::test_certificates certs;
+  mosquitto_broker broker(certs.listener_config());
+  std::string err;
+  // No --cafile: the system store does not know the test CA.
+  EXPECT_EQ(
+      run({tool, "pub", "-L", "mqtts://localhost:" + broker.port_string(), "-t", "a", "-m", "x"},
+          nullptr, &err),
+      1);
+  EXPECT_NE(err.find("certificate verify failed"), std::string::npos) << err;
+  EXPECT_EQ(run({tool, "pub", "-L", "mqtts://localhost:" + broker.port_string(), "--cafile",
+                 certs.file("ca.crt"), "-t", "a", "-m", "x"},
+                nullptr, &err),
+            0)
+      << err;
+}
+
+TEST(Errors, SubTimeoutExitsWith27) {
+  mosquitto_broker broker;
+  std::string err;
+  EXPECT_EQ(run({tool, "sub", "-p", broker.port_string(), "-t", "quiet", "-W", "1"}, nullptr, &err),
+            27);
+  EXPECT_NE(err.find("timed out"), std::string::npos) << err;
+}
+
+// mosquitto's own tools and braid understand each other byte for byte.
+TEST(Interop, WithMosquittoPubAndSub) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  const std::string binary("\x00\x01\x02\xfe\xff text\n", 11);
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string file = std::string(tmp != nullptr ? tmp : "/tmp") + "/braid-cli-interop.bin";
+  std::ofstream(file, std::ios::binary) << binary;
+  {
+    subscribed_sub sub({"-p", port, "-q", "2", "-t", "io/1", "-N", "-C", "1"});
+    ASSERT_EQ(run({"mosquitto_pub", "-p", port, "-q", "2", "-t", "io/1", "-f", file}), 0);
+    EXPECT_EQ(sub.process.finish(), 0);
+    EXPECT_EQ(sub.process.out(), binary);
+  }
+  {
+    // mosquitto_sub -d traces on stdout, so the subscription is made first
+    // in a persistent session (-E: exit once subscribed), then collected.
+    const args session{"mosquitto_sub", "-c", "-i", "braid-interop", "-p", port, "-q", "2", "-t",
+                       "io/2"};
+    ASSERT_EQ(run(with(session, {"-E"})), 0);
+    ASSERT_EQ(run({tool, "pub", "-p", port, "-q", "2", "-t", "io/2", "-f", file}), 0);
+    std::string out;
+    EXPECT_EQ(run(with(session, {"-N", "-C", "1"}), &out), 0);
+    EXPECT_EQ(out, binary);
+  }
+  std::remove(file.c_str());
+}
+
+} // namespace
+} // namespace braid

@@ -198,9 +198,10 @@ public:
   /// MQTT 5: DISCONNECT with a reason (e.g. disconnect_with_will_message, so
   /// that the broker does publish the will) and properties (e.g.
   /// session_expiry_interval to change how long the broker keeps the
-  /// session, reason_string). MQTT 3 sends the plain DISCONNECT. Handler and
-  /// errors as above, plus braid.protocol errors for a reason or property
-  /// that DISCONNECT may not carry.
+  /// session, reason_string). Handler and errors as above, plus
+  /// braid.protocol errors for a reason or property that DISCONNECT may not
+  /// carry; with MQTT 3, which has neither, anything but normal_disconnection
+  /// and no properties fails that way.
   template <class Token>
   auto async_disconnect(protocol::reason_code reason, protocol::properties props, Token&& token) {
     return asio::async_initiate<Token, void(error_code)>(
@@ -257,7 +258,12 @@ public:
   }
 
   /// Closes the connection at once, without DISCONNECT (the broker publishes
-  /// the will). Pending operations fail with session_errc::connection_lost.
+  /// the will), and stops reconnecting. A pending connect, receives, pings,
+  /// publishes blocked on a full queue and unwritten QoS 0 publishes fail
+  /// with session_errc::connection_lost. Accepted QoS 1/2 publishes and
+  /// subscribe/unsubscribe requests stay in the session, as across any lost
+  /// connection: they complete if async_connect is called again; destroying
+  /// the client drops them without a call.
   void close() { impl_->close(); }
 
 private:

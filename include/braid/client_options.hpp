@@ -77,6 +77,14 @@ struct connection_event {
   std::uint32_t attempt = 0;
   std::chrono::milliseconds delay{0};
   std::optional<protocol::disconnect> server_disconnect{};
+  /// connected: what the session did on this connection — PUBLISH and PUBREL
+  /// resent, in-flight messages sent again as new or failed (the broker had
+  /// lost the session; see session_config::on_session_lost), subscriptions
+  /// restored.
+  std::size_t resent = 0;
+  std::size_t republished = 0;
+  std::size_t failed = 0;
+  std::size_t resubscribed = 0;
 };
 
 } // namespace braid

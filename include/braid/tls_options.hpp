@@ -22,7 +22,8 @@ struct tls_options {
   /// Host name sent as SNI and checked against the certificate; empty: the
   /// URL's host.
   std::string server_name{};
-  /// ALPN protocols offered, e.g. {"mqtt"} (AWS IoT on port 443).
+  /// ALPN protocols offered, e.g. {"x-amzn-mqtt-ca"} for AWS IoT with client
+  /// certificates on port 443.
   std::vector<std::string> alpn{};
   /// Lowest version accepted: "1.2" (default) or "1.3".
   std::string min_version = "1.2";

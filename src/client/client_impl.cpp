@@ -1,4 +1,5 @@
 #include <braid/detail/client_impl.hpp>
+#include <braid/protocol/encoder.hpp>
 #include <braid/protocol/topic.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
@@ -44,6 +45,13 @@ bool is_permanent(bp::reason_code rc) {
   }
 }
 
+// Why the configured CONNECT cannot be sent (empty client id with clean
+// start off, a password without a user name in 3.1.1 ...), if it cannot.
+std::error_code connect_packet_error(const bp::session_config& config) {
+  std::size_t size = 0;
+  return bp::encoded_size(bp::packet{config.connect_packet}, config.connect_packet.version, size);
+}
+
 } // namespace
 
 client_impl::client_impl(asio::any_io_executor executor, bp::session_config config,
@@ -51,7 +59,8 @@ client_impl::client_impl(asio::any_io_executor executor, bp::session_config conf
     : strand_(asio::make_strand(executor)), timers_{asio::steady_timer(strand_),
                                                     asio::steady_timer(strand_),
                                                     asio::steady_timer(strand_)},
-      session_(std::move(config), store_), read_buffer_(64 * 1024), options_(std::move(options)),
+      connect_error_(connect_packet_error(config)), session_(std::move(config), store_),
+      read_buffer_(64 * 1024), options_(std::move(options)),
       backoff_(options_.reconnect.policy, options_.reconnect.random != nullptr
                                               ? std::function<double()>(options_.reconnect.random)
                                               : std::function<double()>{}),
@@ -98,8 +107,12 @@ void client_impl::connect_urls(std::vector<broker_url> urls, connect_handler han
                       std::error_code{bp::session_errc::already_connected}, bp::connack{});
       return;
     }
-    // TLS settings that cannot work (a CA file that cannot be read ...) fail
-    // now, not at every retry.
+    // A CONNECT that cannot be encoded, or TLS settings that cannot work (a
+    // CA file that cannot be read ...), fail now, not at every retry.
+    if (self->connect_error_) {
+      post_completion(std::move(h), self->strand_, self->connect_error_, bp::connack{});
+      return;
+    }
     for (const auto& u : urls) {
       std::error_code ec;
       (void)make_transport(u.kind, self->strand_, self->options_.tls, ec);
@@ -328,7 +341,13 @@ void client_impl::handle_actions(std::vector<bp::action>& batch) {
             backoff_.reset();
             connect_timer_.cancel();
             next_url_ = next_url_ == 0 ? 0 : next_url_ - 1; // reconnect to this broker first
-            notify({connection_event::kind::connected, {}, x.ack.session_present, 0, {}, {}});
+            connection_event e{
+                connection_event::kind::connected, {}, x.ack.session_present, 0, {}, {}};
+            e.resent = x.resent;
+            e.republished = x.republished;
+            e.failed = x.failed;
+            e.resubscribed = x.resubscribed;
+            notify(std::move(e));
             if (connect_handler_) {
               post_completion(std::move(*connect_handler_), strand_, std::error_code{},
                               std::move(x.ack));
@@ -433,9 +452,20 @@ bool client_impl::allowed(bool publishing) const {
 void client_impl::arm(bp::timer_id t, std::uint64_t delay_ms) {
   auto& timer = timers_[static_cast<std::size_t>(t)];
   timer.expires_after(std::chrono::milliseconds(delay_ms));
-  timer.async_wait([self = shared_from_this(), t](std::error_code ec) {
+  timer.async_wait([self = shared_from_this(), t, delay_ms](std::error_code ec) {
     if (ec || !self->open_) {
       return; // cancelled or re-armed
+    }
+    if (t == bp::timer_id::ping_timeout && self->read_paused_) {
+      // Reading is paused for back-pressure: the PINGRESP is likely waiting
+      // unread in the socket. Judge the broker once reading resumes, and
+      // meanwhile keep pinging so that the broker's keep alive holds.
+      bp::request_id ignored = 0;
+      (void)self->session_.ping(ignored, self->now_ms());
+      self->process_actions();
+      self->flush();
+      self->arm(t, delay_ms);
+      return;
     }
     self->session_.timer_fired(t, self->now_ms());
     self->process_actions();
@@ -626,6 +656,15 @@ void client_impl::disconnect(bp::reason_code reason, bp::properties props, plain
       if (!ec || ec == bp::session_errc::not_connected) {
         self->stopped_ = true;
         self->reconnect_timer_.cancel();
+      }
+      if (ec == bp::session_errc::not_connected) {
+        // Nothing more will come: what waited for a connection ends as with close().
+        if (self->transport_) {
+          self->transport_->close(); // an attempt in progress
+        }
+        self->fail_connect(bp::session_errc::cancelled);
+        self->fail_receivers(bp::session_errc::connection_lost);
+        self->fail_blocked(bp::session_errc::connection_lost);
       }
       return ec;
     });

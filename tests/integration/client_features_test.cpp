@@ -178,6 +178,48 @@ TEST(BackPressure, ASlowReaderLosesNothing) {
   }
 }
 
+// A reader that stays paused for several keep-alive periods keeps its
+// connection: the unread PINGRESP does not count as a dead broker, and the
+// client keeps pinging so that the broker does not drop it either.
+TEST(BackPressure, APausedReaderKeepsItsConnection) {
+  mosquitto_broker broker;
+  asio::io_context io;
+  client_options options;
+  options.receive_queue_limit = 5;
+  auto config = config_for("braid-paused");
+  config.connect_packet.keep_alive = 1;
+  client c(io.get_executor(), config, options);
+  int disconnects = 0;
+  c.set_state_handler([&](const connection_event& e) {
+    disconnects += e.what == connection_event::kind::disconnected ? 1 : 0;
+  });
+  std::vector<bp::subscription> subs{{"paused/t", {bp::qos::at_least_once}}};
+  std::size_t got = 0;
+  std::function<void()> read_next = [&] {
+    c.async_receive([&](error_code ec, bp::publish) {
+      if (ec || ++got == 50) {
+        io.stop();
+        return;
+      }
+      read_next();
+    });
+  };
+  asio::steady_timer later(io);
+  c.async_connect("127.0.0.1", broker.port_string(), [&](error_code, bp::connack) {
+    c.async_subscribe(subs, [&](error_code, std::vector<bp::reason_code>) {
+      for (int i = 0; i < 50; ++i) {
+        c.async_publish("paused/t", bp::to_bytes(std::to_string(i)), bp::qos::at_least_once, false,
+                        [](error_code, bp::reason_code) {});
+      }
+      later.expires_after(std::chrono::milliseconds(3500)); // busy for 3.5 keep-alive periods
+      later.async_wait([&](error_code) { read_next(); });
+    });
+  });
+  io.run_for(std::chrono::seconds(15));
+  EXPECT_EQ(got, 50u);
+  EXPECT_EQ(disconnects, 0);
+}
+
 // Window 1: the second publish waits; cancelling it completes it with
 // "cancelled" and it is never sent; the first is not affected.
 TEST(Cancellation, AQueuedPublishCanBeCancelled) {

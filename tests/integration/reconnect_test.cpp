@@ -1,6 +1,8 @@
 // The reconnecting client (client_options::reconnect) against a mosquitto that
 // restarts, and against one that refuses for good.
 #include <braid/client.hpp>
+#include <braid/protocol/error.hpp>
+#include <braid/protocol/session/errors.hpp>
 
 #include "mosquitto_broker.hpp"
 #include <boost/asio/io_context.hpp>
@@ -9,6 +11,7 @@
 
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace braid {
@@ -137,6 +140,51 @@ TEST(Reconnect, GivesUpWhenTheBrokerRefusesForGood) {
   }
   EXPECT_TRUE(rc.wait_for(connection_event::kind::gave_up, 1));
   EXPECT_EQ(rc.count(connection_event::kind::reconnecting), 0u);
+}
+
+// async_disconnect while the service is still trying to connect stops it:
+// the pending connect completes with "cancelled", the disconnect with
+// "not connected".
+TEST(Reconnect, DisconnectWhileConnectingEndsThePendingConnect) {
+  asio::io_context io;
+  client_options options;
+  options.reconnect.enabled = true;
+  options.reconnect.policy = {10ms, 50ms, 2.0, 0ms};
+  bp::session_config config;
+  config.connect_packet.client_id = "braid-gives-up-connecting";
+  client c(io.get_executor(), config, options);
+  std::optional<std::error_code> connect_result, disconnect_result;
+  int attempts = 0;
+  c.set_state_handler([&](const connection_event& e) {
+    if (e.what == connection_event::kind::reconnecting && ++attempts == 3) {
+      c.async_disconnect([&](error_code ec) { disconnect_result = ec; });
+    }
+  });
+  // Port 1 on loopback: nothing listens there.
+  c.async_connect("127.0.0.1", "1", [&](error_code ec, bp::connack) { connect_result = ec; });
+  io.run_for(5s);
+  ASSERT_TRUE(connect_result.has_value());
+  EXPECT_EQ(*connect_result, bp::session_errc::cancelled) << connect_result->message();
+  ASSERT_TRUE(disconnect_result.has_value());
+  EXPECT_EQ(*disconnect_result, bp::session_errc::not_connected);
+  EXPECT_EQ(attempts, 3);
+}
+
+// A CONNECT that can never be sent (an empty client id with a persistent
+// session) is the caller's mistake: the connect fails at once, with reconnect
+// on too, instead of being retried for ever.
+TEST(Reconnect, AnUnsendableConnectFailsAtOnce) {
+  asio::io_context io;
+  client_options options;
+  options.reconnect.enabled = true;
+  bp::session_config config;
+  config.connect_packet.clean_start = false; // needs a client id
+  client c(io.get_executor(), config, options);
+  std::optional<std::error_code> result;
+  c.async_connect("127.0.0.1", "1", [&](error_code ec, bp::connack) { result = ec; });
+  io.run_for(2s);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(*result, bp::errc::client_id_empty) << result->message();
 }
 
 } // namespace

@@ -226,5 +226,19 @@ TEST(Interop, WithMosquittoPubAndSub) {
   std::remove(file.c_str());
 }
 
+// braid demo: its own mosquitto, a restart half-way, nothing lost at QoS 1
+// and 2, no QoS 2 duplicate; for both protocol versions.
+TEST(Demo, SurvivesTheBrokerRestartWithNothingLost) {
+  for (const std::string version : {"311", "5"}) {
+    std::string out, err;
+    EXPECT_EQ(run({tool, "demo", "-n", "300", "-V", version}, &out, &err), 0) << out << err;
+    EXPECT_NE(out.find("restarting the broker"), std::string::npos) << out;
+    EXPECT_NE(out.find("session present: yes"), std::string::npos) << out;
+    EXPECT_NE(out.find("result: nothing lost at QoS 1 and 2, no QoS 2 duplicate"),
+              std::string::npos)
+        << out;
+  }
+}
+
 } // namespace
 } // namespace braid

@@ -1,4 +1,5 @@
-// braid: an MQTT command-line client. Subcommands: pub, sub.
+// braid: an MQTT command-line client. Subcommands: pub, sub, demo.
+#include "demo_command.hpp"
 #include "pub_command.hpp"
 #include "runner.hpp"
 #include "sub_command.hpp"
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
   int exit = braid::cli::exit_ok;
   braid::cli::add_pub_command(app, exit);
   braid::cli::add_sub_command(app, exit);
+  braid::cli::add_demo_command(app, exit);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

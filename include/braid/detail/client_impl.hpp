@@ -1,8 +1,9 @@
 #pragma once
 // Internal: the shared state of a braid::client, compiled once in
-// src/client/client_impl.cpp. It runs one protocol::session over a TCP
-// socket: a read loop feeds the session, its actions become timers,
-// completions and deliveries, and its output is written coalesced.
+// src/client/client_impl.cpp. It runs one protocol::session over a
+// transport (TCP, TLS, WebSocket): a read loop feeds the session, its actions
+// become timers, completions and deliveries, and its output is written
+// coalesced.
 
 #include <braid/backoff.hpp>
 #include <braid/client_errors.hpp>
@@ -119,6 +120,7 @@ private:
   std::vector<routed_handler> routes_; // per-subscription handlers
   std::array<asio::steady_timer, 3> timers_;
   bp::memory_store store_;
+  std::error_code connect_error_; // the configured CONNECT cannot be encoded
   bp::session session_;
   std::vector<std::uint8_t> read_buffer_;
   bp::output_buffer writing_;

@@ -23,7 +23,9 @@ enum class session_errc {
   retain_not_supported,    ///< retain requested but the broker's Retain Available is 0
   packet_too_large,        ///< packet over the broker's Maximum Packet Size
   not_in_protocol_version, ///< MQTT 5 feature requested on an older connection
-  invalid_request,         ///< request fails packet validation (see the protocol errc)
+  invalid_request,         ///< a rule of the session: topic alias out of range, Subscription
+                           ///< Identifier on a publish, Session Expiry raised at DISCONNECT
+                           ///< (packet validation errors come as braid.protocol errc)
   // --- what happened to the connection
   connection_lost,     ///< the connection closed before the request completed
   keep_alive_timeout,  ///< no packet from the broker within the keep alive window

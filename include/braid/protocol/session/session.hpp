@@ -55,7 +55,7 @@ public:
 
 /// What happens to in-flight QoS 1/2 messages when the broker has lost the session.
 enum class session_lost_policy : std::uint8_t {
-  republish, ///< send them again as new messages (the default); reported in `connected`
+  republish, ///< send them again as new messages (the default); counted in `connected`
   fail,      ///< complete them with session_errc::session_lost
 };
 

@@ -240,5 +240,30 @@ TEST(Demo, SurvivesTheBrokerRestartWithNothingLost) {
   }
 }
 
+// braid bench: the peer benchmark's RESULT lines, the latency chart, --json;
+// its own mosquitto when no broker is given.
+TEST(Bench, PrintsResultLinesAndTheLatencyChart) {
+  std::string out, err;
+  EXPECT_EQ(run({tool, "bench", "-w", "qos1", "-w", "latency", "--count", "300", "--warmup", "10"},
+                &out, &err),
+            0)
+      << out << err;
+  EXPECT_NE(out.find("RESULT client=braid workload=qos1 target=broker msgs=300 "),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find("RESULT client=braid workload=latency target=broker msgs=300 "),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), 'R'), 2) << out; // two RESULT lines, both ok
+  EXPECT_EQ(out.find("status=FAIL"), std::string::npos) << out;
+  EXPECT_NE(out.find("round trip (µs): p50 "), std::string::npos) << out;
+  EXPECT_NE(out.find("p99.9 "), std::string::npos) << out;
+  EXPECT_EQ(run({tool, "bench", "-w", "qos2", "--count", "300", "--json"}, &out, &err), 0) << err;
+  EXPECT_EQ(out.rfind("[{\"client\":\"braid\",\"workload\":\"qos2\"", 0), 0u) << out;
+  EXPECT_NE(out.find("\"status\":\"ok\",\"done\":300}]"), std::string::npos) << out;
+  EXPECT_EQ(run({tool, "bench", "-w", "nonsense"}, &out, &err), 2);
+  EXPECT_NE(err.find("unknown workload"), std::string::npos) << err;
+}
+
 } // namespace
 } // namespace braid

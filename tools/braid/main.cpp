@@ -1,4 +1,5 @@
-// braid: an MQTT command-line client. Subcommands: pub, sub, demo.
+// braid: an MQTT command-line client. Subcommands: pub, sub, demo, bench.
+#include "bench_command.hpp"
 #include "demo_command.hpp"
 #include "pub_command.hpp"
 #include "runner.hpp"
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   braid::cli::add_pub_command(app, exit);
   braid::cli::add_sub_command(app, exit);
   braid::cli::add_demo_command(app, exit);
+  braid::cli::add_bench_command(app, exit);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

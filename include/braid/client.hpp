@@ -31,6 +31,7 @@
 #include <braid/protocol/session/session.hpp>
 
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/buffer.hpp>
 
 #include <memory>
 #include <string>
@@ -116,6 +117,19 @@ public:
     message.qos = q;
     message.retain = retain;
     return async_publish(std::move(message), std::forward<Token>(token));
+  }
+
+  /// The same with a payload in any Asio const buffer sequence (e.g.
+  /// asio::buffer(str), a span, a scatter list). The bytes are borrowed only
+  /// for the call: they are copied before it returns, so the buffers may be
+  /// reused or freed at once.
+  template <class ConstBufferSequence, class Token>
+  requires asio::is_const_buffer_sequence<ConstBufferSequence>::value auto
+  async_publish(std::string topic, const ConstBufferSequence& payload, protocol::qos q, bool retain,
+                Token&& token) {
+    protocol::bytes copy(asio::buffer_size(payload));
+    asio::buffer_copy(asio::buffer(copy), payload);
+    return async_publish(std::move(topic), std::move(copy), q, retain, std::forward<Token>(token));
   }
 
   /// Cancellation (asio::bind_cancellation_slot, or a coroutine's): a publish

@@ -7,6 +7,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <gtest/gtest.h>
 
+#include <array>
+#include <memory>
+
 namespace braid {
 namespace {
 
@@ -127,6 +130,46 @@ TEST_P(Payloads, ArriveWhole) {
 
 INSTANTIATE_TEST_SUITE_P(Sizes, Payloads, ::testing::Values(0, 64, 16 * 1024 * 1024),
                          [](const auto& test_info) { return std::to_string(test_info.param); });
+
+// A payload given as a buffer sequence is borrowed for the call only: a
+// scatter list arrives joined, and buffers freed right after the call are fine.
+TEST(Payloads, BufferSequencesAreCopiedDuringTheCall) {
+  mosquitto_broker broker;
+  asio::io_context io;
+  client c(io.get_executor(), config_for("braid-buffers"));
+  std::vector<std::string> got;
+  std::function<void()> next = [&] {
+    c.async_receive([&](error_code ec, bp::publish m) {
+      if (ec) {
+        io.stop();
+        return;
+      }
+      got.emplace_back(m.payload.begin(), m.payload.end());
+      if (got.size() == 2) {
+        io.stop();
+      } else {
+        next();
+      }
+    });
+  };
+  subscribed(c, broker, "buf/t", [&] {
+    {
+      std::string head = "scat", tail = "ter";
+      const std::array<asio::const_buffer, 2> pieces{asio::buffer(head), asio::buffer(tail)};
+      c.async_publish("buf/t", pieces, bp::qos::at_least_once, false,
+                      [](error_code, bp::reason_code) {});
+      head.assign(4, 'X'); // changed and freed right after the call
+    }
+    {
+      auto temporary = std::make_unique<std::string>("gone");
+      c.async_publish("buf/t", asio::buffer(*temporary), bp::qos::at_least_once, false,
+                      [](error_code, bp::reason_code) {});
+    }
+    next();
+  });
+  io.run_for(std::chrono::seconds(5));
+  EXPECT_EQ(got, (std::vector<std::string>{"scatter", "gone"}));
+}
 
 class InOrder : public ::testing::TestWithParam<bp::qos> {};
 

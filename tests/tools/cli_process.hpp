@@ -3,6 +3,7 @@
 // and stderr captured, a wait for a line on stderr (e.g. SUBACK under -d),
 // and the exit code, all with time limits. Stopped by PID if it overstays.
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -17,9 +18,14 @@ namespace braid::testing {
 
 class cli_process {
 public:
-  cli_process(const std::vector<std::string>& args, const std::string& input = {}) {
+  /// Starts `args`; `input` is written to its stdin, which is then closed
+  /// unless `keep_stdin_open` (then see write_input and close_input).
+  cli_process(const std::vector<std::string>& args, const std::string& input = {},
+              bool keep_stdin_open = false) {
     int in[2], out[2], err[2];
-    if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) {
+    // Close-on-exec: a process the test starts later (a broker) must not
+    // inherit these ends, or this child would never see the end of its stdin.
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
       throw std::runtime_error("pipe failed");
     }
     pid_ = fork();
@@ -43,17 +49,29 @@ public:
     close(err[1]);
     out_fd_ = out[0];
     err_fd_ = err[0];
-    if (!input.empty()) {
-      std::size_t written = 0;
-      while (written < input.size()) {
-        const auto n = write(in[1], input.data() + written, input.size() - written);
-        if (n <= 0) {
-          break;
-        }
-        written += static_cast<std::size_t>(n);
-      }
+    in_fd_ = in[1];
+    write_input(input);
+    if (!keep_stdin_open) {
+      close_input();
     }
-    close(in[1]);
+  }
+
+  void write_input(const std::string& input) {
+    std::size_t written = 0;
+    while (in_fd_ >= 0 && written < input.size()) {
+      const auto n = write(in_fd_, input.data() + written, input.size() - written);
+      if (n <= 0) {
+        break;
+      }
+      written += static_cast<std::size_t>(n);
+    }
+  }
+
+  void close_input() {
+    if (in_fd_ >= 0) {
+      close(in_fd_);
+      in_fd_ = -1;
+    }
   }
 
   ~cli_process() {
@@ -61,6 +79,7 @@ public:
       kill(pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
     }
+    close_input();
     close(out_fd_);
     close(err_fd_);
   }
@@ -82,6 +101,7 @@ public:
   /// Waits for the exit (killing the process after `limit`); the exit code,
   /// or -1 when it had to be killed.
   int finish(std::chrono::milliseconds limit = std::chrono::seconds(20)) {
+    close_input();
     const auto end = std::chrono::steady_clock::now() + limit;
     while (pump(end)) {
     }
@@ -134,6 +154,7 @@ private:
   }
 
   pid_t pid_ = -1;
+  int in_fd_ = -1;
   int out_fd_ = -1;
   int err_fd_ = -1;
   bool out_closed_ = false;

@@ -38,7 +38,8 @@ struct qos_count {
 class demo {
 public:
   demo(const demo_options& o, std::string url, private_broker* broker)
-      : options_(o), url_(std::move(url)), broker_(broker), pace_(io_), grace_(io_) {
+      : options_(o), url_(std::move(url)), broker_(broker), pace_(io_), grace_(io_),
+        deadline_(io_) {
     const auto tag = std::to_string(::getpid());
     for (std::size_t q = 0; q < 3; ++q) {
       topics_[q] = "braid/demo/" + tag + "/qos" + std::to_string(q);
@@ -51,6 +52,15 @@ public:
   }
 
   int run() {
+    // Never hang: a run that cannot finish (a broker that does not come back)
+    // ends with an error.
+    const auto limit = std::chrono::seconds(60 + options_.messages / 200);
+    deadline_.expires_after(limit);
+    deadline_.async_wait([this, limit](error_code ec) {
+      if (!ec) {
+        fail("not finished after " + std::to_string(limit.count()) + " s");
+      }
+    });
     watch(*subscriber_, "subscriber");
     watch(*publisher_, "publisher");
     subscriber_->set_message_handler([this](const bp::publish& m) { on_message(m); });
@@ -196,6 +206,7 @@ private:
     }
     finished_ = true;
     grace_.cancel();
+    deadline_.cancel();
     subscriber_->async_disconnect(
         [this](error_code) { publisher_->async_disconnect([this](error_code) { io_.stop(); }); });
   }
@@ -242,6 +253,7 @@ private:
   asio::io_context io_;
   asio::steady_timer pace_;
   asio::steady_timer grace_;
+  asio::steady_timer deadline_;
   std::optional<client> subscriber_;
   std::optional<client> publisher_;
   std::array<std::string, 3> topics_;

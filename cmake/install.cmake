@@ -1,13 +1,14 @@
 # cmake --install: headers, the libraries, the braid tool, a CMake package
-# (find_package(braid CONFIG) → braid::braid) and braid.pc for pkg-config.
+# (find_package(braid CONFIG) → braid::braid, braid::store) and braid.pc for pkg-config.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set_target_properties(braid_client PROPERTIES OUTPUT_NAME braid EXPORT_NAME braid)
 set_target_properties(braid_protocol PROPERTIES EXPORT_NAME protocol)
+set_target_properties(braid_store PROPERTIES EXPORT_NAME store)
 
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/braid DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS braid_client braid_protocol EXPORT braidTargets
+install(TARGETS braid_client braid_protocol braid_store EXPORT braidTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 if(TARGET braid_tool)

@@ -4,11 +4,13 @@
 
 #include <braid/backoff.hpp>
 #include <braid/protocol/packets.hpp>
+#include <braid/protocol/session/store.hpp>
 #include <braid/tls_options.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <system_error>
 
@@ -61,6 +63,21 @@ struct client_options {
   /// mosquitto_pub -d; costs a second decode of the traffic). Runs on the
   /// client's strand; null: no trace.
   std::function<void(packet_direction, const protocol::packet&)> packet_trace{};
+  /// Where the session's state is kept: null keeps it in memory (it then
+  /// survives reconnects, not a restart). A braid::sqlite_store keeps it
+  /// across a crash of the process: use it with clean_start off and the
+  /// client id the store was opened for. The client commits the store before
+  /// it writes what depends on it, and before completions run.
+  std::shared_ptr<protocol::session_store> store{};
+  /// Called on the client's strand with every application message as it
+  /// arrives, before the message is acknowledged to the broker and before the
+  /// store commits; then the message goes to its route, the message handler
+  /// or async_receive as usual. A QoS 2 message is passed once, whatever the
+  /// broker resends. With a sqlite_store, values put here (sqlite_store::put)
+  /// commit in the same transaction as the receipt of the message: recording
+  /// what was processed here makes QoS 2 processing exactly once across a
+  /// crash of the process. Must not block.
+  std::function<void(const protocol::publish&)> on_arrival{};
 };
 
 /// A change of the connection's state.

@@ -59,7 +59,8 @@ client_impl::client_impl(asio::any_io_executor executor, bp::session_config conf
     : strand_(asio::make_strand(executor)), timers_{asio::steady_timer(strand_),
                                                     asio::steady_timer(strand_),
                                                     asio::steady_timer(strand_)},
-      connect_error_(connect_packet_error(config)), session_(std::move(config), store_),
+      store_(options.store ? options.store : std::make_shared<bp::memory_store>()),
+      connect_error_(connect_packet_error(config)), session_(std::move(config), *store_),
       read_buffer_(64 * 1024), options_(std::move(options)),
       backoff_(options_.reconnect.policy, options_.reconnect.random != nullptr
                                               ? std::function<double()>(options_.reconnect.random)
@@ -258,13 +259,47 @@ void client_impl::on_read(std::error_code ec, std::size_t n) {
   }
   session_.bytes_received({read_buffer_.data(), n}, now_ms());
   process_actions();
+  // Before the completions and deliveries just posted run, even while a
+  // write is in flight.
+  make_durable();
   flush();
   start_read();
 }
 
-// Everything the session produced since the last write goes out in one write.
+// Commits the store's changes. When that fails, the session fails what was
+// not durable and asks for the connection to close (see session::make_durable).
+void client_impl::make_durable() {
+  if (store_->dirty() && session_.make_durable(now_ms())) {
+    process_actions();
+  }
+}
+
+// Publishes from outside the strand arrive one handler each: with a durable
+// store, the flush waits until those already queued have run, so that one
+// commit and one write carry them all (group commit).
+void client_impl::flush_soon() {
+  if (!store_->dirty()) {
+    flush();
+    return;
+  }
+  if (flush_posted_) {
+    return;
+  }
+  flush_posted_ = true;
+  asio::post(strand_, [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->flush();
+  });
+}
+
+// Everything the session produced since the last write goes out in one write,
+// after the store has made durable what it depends on.
 void client_impl::flush() {
-  if (write_in_flight_ || !open_) {
+  if (write_in_flight_) {
+    return; // on_written flushes again
+  }
+  make_durable();
+  if (!open_) {
     return;
   }
   if (!session_.has_output()) {
@@ -334,6 +369,9 @@ void client_impl::handle_actions(std::vector<bp::action>& batch) {
           } else if constexpr (std::is_same_v<T, bp::cancel_timer>) {
             timers_[static_cast<std::size_t>(x.timer)].cancel();
           } else if constexpr (std::is_same_v<T, bp::message_received>) {
+            if (options_.on_arrival) {
+              options_.on_arrival(x.message);
+            }
             deliver(std::move(x.message));
           } else if constexpr (std::is_same_v<T, bp::request_completed>) {
             handle(x);
@@ -544,7 +582,7 @@ void client_impl::publish(bp::publish message, publish_handler handler) {
     }
     self->submit(std::move(m), std::move(h));
     self->process_actions();
-    self->flush();
+    self->flush_soon();
   });
 }
 

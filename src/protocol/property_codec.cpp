@@ -279,3 +279,28 @@ std::error_code read_properties(wire::reader& in, packet_type type, properties& 
 }
 
 } // namespace braid::protocol::detail
+
+namespace braid::protocol {
+
+std::error_code encode_properties(const properties& props, packet_type type, bytes& out) {
+  if (auto ec = detail::check_properties(props, type)) {
+    return ec;
+  }
+  wire::size_counter counter;
+  detail::write_properties(counter, props);
+  out.resize(counter.size());
+  wire::byte_writer writer(out.data());
+  detail::write_properties(writer, props);
+  return {};
+}
+
+std::error_code decode_properties(byte_view in, packet_type type, properties& out) {
+  out.clear();
+  wire::reader reader{in};
+  if (auto ec = detail::read_properties(reader, type, out)) {
+    return ec;
+  }
+  return reader.at_end() ? std::error_code{} : make_error_code(errc::trailing_bytes);
+}
+
+} // namespace braid::protocol

@@ -1,13 +1,21 @@
-// Uses the installed headers and libraries: encodes a PUBLISH with the codec
-// and makes a client (without connecting), so that both libraries link.
+// Uses the installed headers and libraries: encodes a PUBLISH with the codec,
+// opens a durable store and makes a client over it (without connecting), so
+// that every library links.
 #include <braid/client.hpp>
 #include <braid/protocol/encoder.hpp>
+#include <braid/store/sqlite_store.hpp>
 
 #include <boost/asio/io_context.hpp>
 
 #include <cstdio>
+#include <memory>
+#include <string>
 
-int main() {
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::puts("usage: consumer STORE_FILE");
+    return 1;
+  }
   braid::protocol::publish p;
   p.topic = "installed/braid";
   p.payload = braid::protocol::to_bytes("ok");
@@ -20,6 +28,10 @@ int main() {
   }
   boost::asio::io_context io;
   braid::client c(io.get_executor(), braid::protocol::session_config{});
+  braid::client_options options;
+  options.store = std::make_shared<braid::sqlite_store>(
+      braid::sqlite_store_options{.path = argv[1], .client_id = "consumer"});
+  braid::client durable(io.get_executor(), braid::protocol::session_config{}, options);
   std::puts("consumer: ok");
   return 0;
 }

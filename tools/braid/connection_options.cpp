@@ -47,6 +47,16 @@ void connection_options::add_to(CLI::App& app) {
   app.add_option("--connect-timeout", connect_timeout_s, "seconds to reach CONNACK (default 10)")
       ->check(CLI::PositiveNumber);
   app.add_flag("-d,--debug", debug, "print every packet sent and received (to stderr)");
+  app.add_option("--store", store_path,
+                 "durable session store (SQLite file): QoS 1/2 state survives a crash of this "
+                 "process; needs -i and -c");
+  app.add_option("--store-sync", store_sync,
+                 "os: a commit survives a crash of the process (default); disk: also of the "
+                 "machine (fsync per commit)")
+      ->check(CLI::IsMember({"os", "disk"}));
+  app.add_option("--broker-id", broker_id,
+                 "the broker's name in the store, the same for every address of it "
+                 "(default 'default')");
   app.add_option("-D,--property", properties.raw,
                  "MQTT 5 property: COMMAND IDENTIFIER VALUE [VALUE], "
                  "e.g. -D publish user-property key value")
@@ -78,6 +88,10 @@ bool connection_options::make_session_config(bp::session_config& out, std::strin
   }
   if (client_id.empty() && no_clean_session) {
     error = "-c (persistent session) needs a client id: give -i";
+    return false;
+  }
+  if (!store_path.empty() && (client_id.empty() || !no_clean_session)) {
+    error = "--store keeps a persistent session: give -i and -c";
     return false;
   }
   c.client_id = client_id.empty() ? id_prefix + "-" + std::to_string(::getpid()) : client_id;

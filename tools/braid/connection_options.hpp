@@ -1,7 +1,8 @@
 #pragma once
 // The connection flags that `braid pub` and `braid sub` share, with
 // mosquitto_pub's letters: -h -p -L -i -u -P -k -V -c, --will-*, TLS flags,
-// --window, --no-reconnect, -D for MQTT 5 properties, -d for a packet trace.
+// --window, --no-reconnect, -D for MQTT 5 properties, -d for a packet trace,
+// --store for a durable session.
 
 #include <braid/client_options.hpp>
 #include <braid/protocol/session/session.hpp>
@@ -39,6 +40,9 @@ struct connection_options {
   double connect_timeout_s = 10.0;
   bool debug = false;
   v5_property_flags properties;
+  std::string store_path;            // --store: the durable session store
+  std::string store_sync = "os";     // --store-sync os|disk
+  std::string broker_id = "default"; // --broker-id: the store's name for the broker
 
   /// Adds the flags to `app`.
   void add_to(CLI::App& app);

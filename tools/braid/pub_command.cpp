@@ -177,7 +177,7 @@ private:
 int run_pub(pub_options& o) {
   runner r("braid pub", o.connection, client_profile::publisher);
   if (!r.ready()) {
-    return exit_usage;
+    return r.setup_failure();
   }
   const int sources = (o.message ? 1 : 0) + (o.file.empty() ? 0 : 1) + (o.stdin_whole ? 1 : 0) +
                       (o.stdin_lines ? 1 : 0) + (o.null_message ? 1 : 0);

@@ -26,6 +26,22 @@ runner::runner(std::string program, const connection_options& options, client_pr
       std::cerr << (d == packet_direction::sent ? "sent " : "received ") << describe(p) << "\n";
     };
   }
+  if (!options.store_path.empty()) {
+    std::error_code ec;
+    std::string message;
+    sqlite_store_options so;
+    so.path = options.store_path;
+    so.broker = options.broker_id;
+    so.client_id = config_.connect_packet.client_id;
+    so.sync = options.store_sync == "disk" ? sync_policy::every_commit : sync_policy::os_buffered;
+    store_ = sqlite_store::open(std::move(so), ec, message);
+    if (!store_) {
+      error_line(message);
+      setup_failure_ = exit_failure;
+      return;
+    }
+    client_opts.store = store_;
+  }
   client_ = std::make_unique<client>(io_.get_executor(), config_, std::move(client_opts));
 }
 

@@ -5,6 +5,7 @@
 // later is the reconnecting service's to restore).
 
 #include <braid/client.hpp>
+#include <braid/store/sqlite_store.hpp>
 
 #include "connection_options.hpp"
 #include <boost/asio/io_context.hpp>
@@ -29,8 +30,12 @@ public:
   /// `program` prefixes error lines ("braid pub").
   runner(std::string program, const connection_options& options, client_profile profile);
 
-  /// Checks the options; on failure prints the reason and returns false.
+  /// Checks the options and opens the store; on failure prints the reason
+  /// and returns false (exit with setup_failure()).
   bool ready() const { return client_ != nullptr; }
+  int setup_failure() const { return setup_failure_; }
+  /// The durable store of --store, or null.
+  sqlite_store* store() const { return store_.get(); }
   client& get() { return *client_; }
   asio::io_context& io() { return io_; }
   const protocol::session_config& config() const { return config_; }
@@ -57,6 +62,8 @@ private:
   bool connected_once_ = false;
   bool done_ = false;
   int exit_ = exit_ok;
+  int setup_failure_ = exit_usage;
+  std::shared_ptr<sqlite_store> store_;
   std::unique_ptr<client> client_;
 };
 

@@ -128,7 +128,7 @@ private:
 int run_sub(const sub_options& o) {
   runner r("braid sub", o.connection, client_profile::subscriber);
   if (!r.ready()) {
-    return exit_usage;
+    return r.setup_failure();
   }
   for (const auto& t : o.topics) {
     if (auto ec = bp::validate_topic_filter(t)) {

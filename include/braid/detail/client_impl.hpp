@@ -81,6 +81,8 @@ private:
   void start_read();
   void on_read(std::error_code ec, std::size_t n);
   void flush();
+  void flush_soon();
+  void make_durable();
   void on_written(std::error_code ec);
   void process_actions();
   void handle_actions(std::vector<bp::action>& batch);
@@ -119,8 +121,9 @@ private:
   };
   std::vector<routed_handler> routes_; // per-subscription handlers
   std::array<asio::steady_timer, 3> timers_;
-  bp::memory_store store_;
-  std::error_code connect_error_; // the configured CONNECT cannot be encoded
+  std::shared_ptr<bp::session_store> store_; // client_options::store, or a memory store
+  bool flush_posted_ = false;                // a flush() waits on the strand (group commit)
+  std::error_code connect_error_;            // the configured CONNECT cannot be encoded
   bp::session session_;
   std::vector<std::uint8_t> read_buffer_;
   bp::output_buffer writing_;

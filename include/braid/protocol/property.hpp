@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <variant>
 #include <vector>
 
@@ -129,5 +130,13 @@ public:
 private:
   std::vector<property> items_{};
 };
+
+/// The MQTT 5 wire form of `props` (length, then the items) as in a packet of
+/// `type`, checked as the encoder checks it. For keeping properties outside a
+/// packet (the durable store).
+std::error_code encode_properties(const properties& props, packet_type type, bytes& out);
+/// Reads what encode_properties wrote, checked as the decoder checks it; an
+/// error when the bytes are not exactly one property list.
+std::error_code decode_properties(byte_view in, packet_type type, properties& out);
 
 } // namespace braid::protocol

@@ -317,6 +317,36 @@ template void session::on_publish_response(puback&);
 template void session::on_publish_response(pubrec&);
 template void session::on_publish_response(pubcomp&);
 
+std::error_code session::make_durable(std::uint64_t now_ms) {
+  const auto ec = store_.flush();
+  if (!ec) {
+    return {};
+  }
+  now_ms_ = now_ms;
+  // Records that never became durable are failed: never sent from here on.
+  for (auto sequence : store_.not_durable()) {
+    if (!queue_.erase(sequence)) {
+      auto it = std::find_if(in_flight_ids_.begin(), in_flight_ids_.end(),
+                             [&](const auto& e) { return e.second == sequence; });
+      if (it != in_flight_ids_.end()) {
+        ids_.release(it->first);
+        in_flight_ids_.erase(it);
+        if (!resend_.erase(sequence)) {
+          --in_flight_;
+        }
+      }
+    }
+    store_.remove(sequence);
+    complete_publish(sequence, ec, reason_code::success, {});
+  }
+  // The output may hold a PUBLISH, PUBREL or PUBREC that depends on what is
+  // not durable: none of it goes out, and the connection starts over.
+  output_.clear();
+  request_close(ec);
+  pump(); // reports queue space, if the failed records freed some
+  return ec;
+}
+
 bool session::cancel(request_id id) {
   if (id == 0) {
     return false; // the session's own requests (resubscription) are not the caller's

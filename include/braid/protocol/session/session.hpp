@@ -12,9 +12,10 @@
 //   2. bytes_received(data, now) for every chunk read.
 //   3. timer_fired(t, now) when an armed timer expires.
 //   4. connection_closed(ec, now) when the transport is gone, however it went.
-// After each call: carry out actions() in order, then clear_actions(); write
-// the output (swap_output) after store().flush() when a durable store is used,
-// so that a record is durable before the packet that depends on it is sent.
+// After each call: carry out actions() in order, then clear_actions(); call
+// make_durable() before writing the output (swap_output), so that with a
+// durable store a record is durable before the packet that depends on it is
+// sent (a PUBLISH, PUBREL, or the PUBREC of an incoming QoS 2 message).
 //
 // Requests (publish, subscribe, ...) may be made in any state: while there is
 // no connection they wait (bounded) and go out after the next CONNACK.
@@ -179,6 +180,15 @@ public:
   /// Cancels a publish that is still queued (not yet sent): it completes with
   /// session_errc::cancelled. Returns false when the request cannot be cancelled.
   bool cancel(request_id id);
+
+  // --- durability --------------------------------------------------------
+  /// Makes the store's changes durable (session_store::flush); call it before
+  /// writing the output. When the store fails: the publishes whose records
+  /// it could not keep complete with its error, the output not yet taken is
+  /// dropped (it may announce what is not durable) and the connection is
+  /// closed with the error; what the store kept goes out again on the next
+  /// connection, after a flush that succeeds. Returns the store's error.
+  std::error_code make_durable(std::uint64_t now_ms);
 
   // --- outputs -----------------------------------------------------------
   const std::vector<action>& actions() const noexcept { return actions_; }

@@ -5,12 +5,15 @@
 //
 // The session calls the store synchronously and in the order things happen;
 // a durable store may batch its writes (group commit) as long as a record is
-// durable before flush() returns. Records are keyed by a sequence number the
-// session assigns in acceptance order, so loading gives the original order.
+// durable before flush() returns: the runner calls session::make_durable()
+// before it writes the session's output. Records are keyed by a sequence
+// number the session assigns in acceptance order, so loading gives the
+// original order.
 
 #include <braid/protocol/packets.hpp>
 
 #include <cstdint>
+#include <system_error>
 #include <vector>
 
 namespace braid::protocol {
@@ -62,8 +65,16 @@ public:
   /// when `keep_subscriptions`.
   virtual void clear(bool keep_subscriptions) = 0;
 
-  /// Makes every change so far durable. The memory store has nothing to do.
-  virtual void flush() {}
+  /// Whether changes wait for flush() to become durable. The memory store
+  /// has none.
+  virtual bool dirty() const { return false; }
+  /// Makes every change so far durable, all in one transaction (group
+  /// commit). On failure none of them is durable; the store keeps them and
+  /// tries again at the next flush, except the records that
+  /// not_durable() lists, which the session then removes and fails.
+  virtual std::error_code flush() { return {}; }
+  /// The records added since the last successful flush, in sequence order.
+  virtual std::vector<std::uint64_t> not_durable() const { return {}; }
 };
 
 } // namespace braid::protocol

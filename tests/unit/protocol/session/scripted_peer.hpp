@@ -28,6 +28,8 @@ using actions = std::vector<action>;
 class scripted_peer {
 public:
   explicit scripted_peer(session_config config) : session_(std::move(config), store_) {}
+  /// A session over a store owned by the test (store() is then unused).
+  scripted_peer(session_config config, session_store& store) : session_(std::move(config), store) {}
 
   session& client() { return session_; }
   memory_store& store() { return store_; }

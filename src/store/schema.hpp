@@ -1,0 +1,57 @@
+#pragma once
+// Internal: the store's file format. A new file gets this schema; the
+// format's version is PRAGMA user_version, and PRAGMA application_id marks
+// the file as a braid store.
+
+#include <cstdint>
+
+namespace braid::store_detail {
+
+constexpr std::int64_t application_id = 0x42524944; // "BRID"
+constexpr std::int64_t schema_version = 1;
+
+// messages.key is (sessions.id << 44) | sequence: one integer B-tree holds
+// every session's records in acceptance order (see sqlite_store.cpp).
+// properties are the MQTT 5 wire form of the message's properties, or NULL.
+// state: 0 queued, 1 sent (waiting for PUBACK/PUBREC), 2 released (PUBREL sent).
+constexpr const char* create_schema = R"sql(
+BEGIN;
+CREATE TABLE sessions(
+  id INTEGER PRIMARY KEY,
+  broker TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  accepted INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(broker, client_id));
+CREATE TABLE messages(
+  key INTEGER PRIMARY KEY,
+  packet_id INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  qos INTEGER NOT NULL,
+  retain INTEGER NOT NULL,
+  topic TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  properties BLOB);
+CREATE TABLE incoming(
+  session INTEGER NOT NULL,
+  packet_id INTEGER NOT NULL,
+  PRIMARY KEY(session, packet_id)) WITHOUT ROWID;
+CREATE TABLE subscriptions(
+  session INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  filter TEXT NOT NULL,
+  qos INTEGER NOT NULL,
+  no_local INTEGER NOT NULL,
+  retain_as_published INTEGER NOT NULL,
+  retain_handling INTEGER NOT NULL,
+  PRIMARY KEY(session, position)) WITHOUT ROWID;
+CREATE TABLE app_values(
+  session INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  value BLOB NOT NULL,
+  PRIMARY KEY(session, key)) WITHOUT ROWID;
+PRAGMA application_id = 1112688964;
+PRAGMA user_version = 1;
+COMMIT;
+)sql";
+
+} // namespace braid::store_detail

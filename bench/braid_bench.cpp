@@ -31,7 +31,11 @@ void usage(const char* client) {
                "  --warmup N           latency: unmeasured round trips first (default 100)\n"
                "  --stall-timeout S    fail when nothing progresses for S seconds (default 10)\n"
                "  --max-seconds S      cap on the measured phase; a run stopped by it reports\n"
-               "                       status=TIMEOUT and exits 3 (default 30)\n",
+               "                       status=TIMEOUT and exits 3 (default 30)\n"
+               "  --store PATH         the publisher keeps its session in a durable store\n"
+               "                       (SQLite) at PATH instead of memory\n"
+               "  --store-sync os|disk os: commits survive a process crash (default); disk:\n"
+               "                       fsync every commit\n",
                client);
 }
 
@@ -80,6 +84,11 @@ bool parse_args(int argc, char** argv, braid::bench::workload_options& O) {
       ok = parse_long(v, warmup);
     } else if (a == "--stall-timeout") {
       O.stall_s = std::atof(v);
+    } else if (a == "--store") {
+      O.store_path = v;
+    } else if (a == "--store-sync") {
+      ok = std::string_view(v) == "os" || std::string_view(v) == "disk";
+      O.store_sync_disk = std::string_view(v) == "disk";
     } else if (a == "--max-seconds") {
       O.max_s = std::atof(v);
     } else {

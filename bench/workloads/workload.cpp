@@ -1,6 +1,7 @@
 #include "workload.hpp"
 
 #include <braid/client.hpp>
+#include <braid/store/sqlite_store.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -170,7 +171,24 @@ private:
     config.window = 65535; // lifted: only the benchmark's window applies
     config.queue_limit = static_cast<std::size_t>(std::max(o_.count, 100000L)) + 16;
     config.offline_limit = static_cast<std::size_t>(std::max(o_.count, 10000L)) + 16;
-    auto c = std::make_unique<braid::client>(io_.get_executor(), std::move(config));
+    braid::client_options options;
+    if (!o_.store_path.empty() && std::string_view(name) == "pub") {
+      std::error_code ec;
+      std::string message;
+      braid::sqlite_store_options so;
+      so.path = o_.store_path;
+      so.client_id = id;
+      so.sync =
+          o_.store_sync_disk ? braid::sync_policy::every_commit : braid::sync_policy::os_buffered;
+      options.store = braid::sqlite_store::open(std::move(so), ec, message);
+      if (!options.store) {
+        r.exit_code = 1;
+        r.error = message;
+        return nullptr;
+      }
+    }
+    auto c =
+        std::make_unique<braid::client>(io_.get_executor(), std::move(config), std::move(options));
     bool done = false;
     error_code result;
     c->async_connect(o_.host, std::to_string(o_.port), [&](error_code ec, bp::connack) {

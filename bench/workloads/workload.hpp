@@ -44,6 +44,9 @@ struct workload_options {
   int qos = 0;
   double stall_s = 10.0; ///< fail when nothing progresses this long
   double max_s = 30.0;   ///< cap on the measured phase (status TIMEOUT)
+  /// The publisher's durable store (a sqlite_store on this file); empty: memory.
+  std::string store_path{};
+  bool store_sync_disk = false; ///< fsync every commit (sync_policy::every_commit)
   /// Called about every 50 ms during the measured phase: messages done, total.
   std::function<void(long, long)> on_progress{};
 };

@@ -259,9 +259,6 @@ void client_impl::on_read(std::error_code ec, std::size_t n) {
   }
   session_.bytes_received({read_buffer_.data(), n}, now_ms());
   process_actions();
-  // Before the completions and deliveries just posted run, even while a
-  // write is in flight.
-  make_durable();
   flush();
   start_read();
 }
@@ -274,9 +271,10 @@ void client_impl::make_durable() {
   }
 }
 
-// Publishes from outside the strand arrive one handler each: with a durable
-// store, the flush waits until those already queued have run, so that one
-// commit and one write carry them all (group commit).
+// Changes that nothing waits on yet (publishes from outside the strand, one
+// handler each; the removals of a read full of acknowledgements) are
+// committed a little later, after the handlers already queued on the strand
+// have run, so that one commit and one write carry them all (group commit).
 void client_impl::flush_soon() {
   if (!store_->dirty()) {
     flush();
@@ -288,6 +286,9 @@ void client_impl::flush_soon() {
   flush_posted_ = true;
   asio::post(strand_, [self = shared_from_this()] {
     self->flush_posted_ = false;
+    if (!self->write_in_flight_) {
+      self->make_durable();
+    }
     self->flush();
   });
 }
@@ -297,6 +298,10 @@ void client_impl::flush_soon() {
 void client_impl::flush() {
   if (write_in_flight_) {
     return; // on_written flushes again
+  }
+  if (open_ && !closing_ && !session_.has_output() && store_->dirty()) {
+    flush_soon(); // nothing to write yet: commit with what follows
+    return;
   }
   make_durable();
   if (!open_) {

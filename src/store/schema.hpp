@@ -10,10 +10,12 @@ namespace braid::store_detail {
 constexpr std::int64_t application_id = 0x42524944; // "BRID"
 constexpr std::int64_t schema_version = 1;
 
-// messages.key is (sessions.id << 44) | sequence: one integer B-tree holds
-// every session's records in acceptance order (see sqlite_store.cpp).
-// properties are the MQTT 5 wire form of the message's properties, or NULL.
-// state: 0 queued, 1 sent (waiting for PUBACK/PUBREC), 2 released (PUBREL sent).
+// Outgoing messages are a log of segments (see store_impl.hpp). Keys are
+// (sessions.id << 44) | sequence: segments.key names the segment's first
+// message, changes.key the changed message, removed.key the first message of
+// a run of removed ones, which ends at removed.last. A segment's body is its
+// messages (record_codec.hpp); a change replaces a message's packet id and
+// state (0 queued, 1 sent, 2 released: PUBREL sent).
 constexpr const char* create_schema = R"sql(
 BEGIN;
 CREATE TABLE sessions(
@@ -22,15 +24,16 @@ CREATE TABLE sessions(
   client_id TEXT NOT NULL,
   accepted INTEGER NOT NULL DEFAULT 0,
   UNIQUE(broker, client_id));
-CREATE TABLE messages(
+CREATE TABLE segments(
+  key INTEGER PRIMARY KEY,
+  body BLOB NOT NULL);
+CREATE TABLE changes(
   key INTEGER PRIMARY KEY,
   packet_id INTEGER NOT NULL,
-  state INTEGER NOT NULL,
-  qos INTEGER NOT NULL,
-  retain INTEGER NOT NULL,
-  topic TEXT NOT NULL,
-  payload BLOB NOT NULL,
-  properties BLOB);
+  state INTEGER NOT NULL);
+CREATE TABLE removed(
+  key INTEGER PRIMARY KEY,
+  last INTEGER NOT NULL);
 CREATE TABLE incoming(
   session INTEGER NOT NULL,
   packet_id INTEGER NOT NULL,

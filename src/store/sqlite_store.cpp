@@ -1,387 +1,40 @@
-// The durable session store: a memory_store mirrors the session's state for
-// the session's reads, and the changes are staged and written in one SQLite
-// transaction per flush() (see sqlite_store.hpp).
+// The durable store at work: the session's changes staged in memory and
+// committed as one transaction per flush() (see store_impl.hpp).
 
-#include <braid/protocol/session/memory_store.hpp>
 #include <braid/store/sqlite_store.hpp>
 
-#include "schema.hpp"
-#include "sqlite_db.hpp"
+#include "record_codec.hpp"
+#include "store_impl.hpp"
 
 #include <algorithm>
-#include <map>
-#include <unordered_map>
-#include <utility>
 
 namespace braid {
 
 using namespace store_detail;
 namespace bp = protocol;
 
-namespace {
-
-// A record's key in the messages table: the session in the high bits, the
-// sequence in the low ones, so one integer B-tree holds every session's
-// messages in order (see schema.hpp).
-constexpr int sequence_bits = 44;
-std::int64_t message_key(std::int64_t session, std::uint64_t sequence) {
-  return static_cast<std::int64_t>((static_cast<std::uint64_t>(session) << sequence_bits) |
-                                   sequence);
+void sqlite_store::impl::forget_staged() {
+  record_ops.clear();
+  dead_segments.clear();
+  incoming_ops.clear();
+  clear_records = clear_incoming = clear_subscriptions = subscriptions_changed = false;
+  accepted_added = 0;
+  value_ops.clear();
 }
 
-std::error_code commit_error(int rc) {
-  switch (rc & 0xff) {
-  case SQLITE_FULL:
-    return store_errc::disk_full;
-  case SQLITE_CORRUPT:
-  case SQLITE_NOTADB:
-    return store_errc::not_a_store;
-  default:
-    return store_errc::write_failed;
-  }
+std::string sqlite_store::impl::describe(std::string_view what, int rc) const {
+  return "braid store " + options.path + " " + std::string(what) + " (SQLite: " + db.message() +
+         ", code " + std::to_string(rc) + ")";
 }
 
-} // namespace
-
-struct sqlite_store::impl {
-  // What a record needs written at the next flush.
-  enum class op : std::uint8_t { insert, update, erase };
-
-  sqlite_store_options options;
-  connection db;
-  std::int64_t session = 0;   // sessions.id of (broker, client id)
-  std::uint64_t accepted = 0; // as committed
-  bp::memory_store mirror;
-  std::string last_error;
-
-  // Staged changes.
-  std::unordered_map<std::uint64_t, op> record_ops;
-  std::map<std::uint16_t, bool> incoming_ops; // id -> present
-  bool clear_records = false;                 // every record and incoming id goes first
-  bool clear_incoming = false;
-  bool clear_subscriptions = false;
-  bool subscriptions_changed = false;
-  std::uint64_t accepted_added = 0;
-  std::map<std::string, std::optional<bp::bytes>, std::less<>> value_ops;
-
-  statement insert_message, update_message, delete_message, insert_incoming, delete_incoming,
-      delete_messages, delete_all_incoming, delete_subscriptions, insert_subscription, set_accepted,
-      put_value, delete_value, get_value, begin, commit, rollback;
-
-  bool staged() const {
-    return !record_ops.empty() || !incoming_ops.empty() || clear_records || clear_incoming ||
-           subscriptions_changed || accepted_added != 0 || !value_ops.empty();
+std::map<std::uint64_t, sqlite_store::impl::segment>::iterator
+sqlite_store::impl::segment_of(std::uint64_t sequence) {
+  auto it = segments.upper_bound(sequence);
+  if (it == segments.begin()) {
+    return segments.end();
   }
-  void forget_staged() {
-    record_ops.clear();
-    incoming_ops.clear();
-    clear_records = clear_incoming = clear_subscriptions = subscriptions_changed = false;
-    accepted_added = 0;
-    value_ops.clear();
-  }
-
-  std::string describe(std::string_view what, int rc) const {
-    return "braid store " + options.path + " " + std::string(what) + " (SQLite: " + db.message() +
-           ", code " + std::to_string(rc) + ")";
-  }
-
-  // Opens and checks the file, creating the schema on a new one, and loads
-  // the session; on failure, the error and a message for the user.
-  std::error_code open_file(std::string& message);
-  int prepare();
-  int load(std::error_code& ec, std::string& message);
-  int write_staged();
-};
-
-// --- opening ---------------------------------------------------------------------------
-
-int sqlite_store::impl::prepare() {
-  int rc = SQLITE_OK;
-  auto p = [&](statement& st, std::string_view sql) {
-    if (rc == SQLITE_OK) {
-      st = statement(db.get(), sql, rc);
-    }
-  };
-  p(insert_message, "INSERT OR REPLACE INTO messages(key, packet_id, state, qos, retain, topic, "
-                    "payload, properties) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  p(update_message, "UPDATE messages SET packet_id = ?2, state = ?3 WHERE key = ?1");
-  p(delete_message, "DELETE FROM messages WHERE key = ?1");
-  p(delete_messages, "DELETE FROM messages WHERE key BETWEEN ?1 AND ?2");
-  p(insert_incoming, "INSERT OR IGNORE INTO incoming(session, packet_id) VALUES(?1, ?2)");
-  p(delete_incoming, "DELETE FROM incoming WHERE session = ?1 AND packet_id = ?2");
-  p(delete_all_incoming, "DELETE FROM incoming WHERE session = ?1");
-  p(delete_subscriptions, "DELETE FROM subscriptions WHERE session = ?1");
-  p(insert_subscription,
-    "INSERT INTO subscriptions(session, position, filter, qos, no_local, retain_as_published, "
-    "retain_handling) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  p(set_accepted, "UPDATE sessions SET accepted = ?2 WHERE id = ?1");
-  p(put_value, "INSERT OR REPLACE INTO app_values(session, key, value) VALUES(?1, ?2, ?3)");
-  p(delete_value, "DELETE FROM app_values WHERE session = ?1 AND key = ?2");
-  p(get_value, "SELECT value FROM app_values WHERE session = ?1 AND key = ?2");
-  p(begin, "BEGIN IMMEDIATE");
-  p(commit, "COMMIT");
-  p(rollback, "ROLLBACK");
-  return rc;
-}
-
-namespace {
-
-bool valid_record(std::int64_t packet_id, std::int64_t state, std::int64_t qos,
-                  std::int64_t retain) {
-  return packet_id >= 0 && packet_id <= 65535 && state >= 0 && state <= 2 && qos >= 1 && qos <= 2 &&
-         (retain == 0 || retain == 1) && (state == 0 || packet_id != 0);
-}
-
-} // namespace
-
-// Reads the session's rows into the mirror. A row that cannot be a record
-// means the file is damaged.
-int sqlite_store::impl::load(std::error_code& ec, std::string& message) {
-  int rc = SQLITE_OK;
-  auto damaged = [&](std::string_view what) {
-    ec = store_errc::not_a_store;
-    message = "braid store " + options.path + " is damaged: " + std::string(what) +
-              ". Move it aside to start with an empty store (its unsent messages are then lost), "
-              "or restore it from a backup";
-    return SQLITE_CORRUPT;
-  };
-  {
-    statement q(db.get(),
-                "SELECT key, packet_id, state, qos, retain, topic, payload, properties FROM "
-                "messages WHERE key BETWEEN ?1 AND ?2 ORDER BY key",
-                rc);
-    if (rc != SQLITE_OK) {
-      return rc;
-    }
-    q.bind(1, message_key(session, 0)).bind(2, message_key(session, (1ull << sequence_bits) - 1));
-    while ((rc = q.step()) == SQLITE_ROW) {
-      bp::stored_publish r;
-      r.sequence = static_cast<std::uint64_t>(q.integer(0)) & ((1ull << sequence_bits) - 1);
-      const auto packet_id = q.integer(1), state = q.integer(2), qos = q.integer(3),
-                 retain = q.integer(4);
-      if (!valid_record(packet_id, state, qos, retain)) {
-        return damaged("message " + std::to_string(r.sequence) + " has impossible values");
-      }
-      r.message.packet_id = static_cast<std::uint16_t>(packet_id);
-      r.state = static_cast<bp::publish_state>(state);
-      r.message.qos = static_cast<bp::qos>(qos);
-      r.message.retain = retain != 0;
-      r.message.topic.assign(q.text(5));
-      auto payload = q.blob(6);
-      r.message.payload.assign(payload.begin(), payload.end());
-      if (!q.is_null(7) &&
-          bp::decode_properties(q.blob(7), bp::packet_type::publish, r.message.props)) {
-        return damaged("the properties of message " + std::to_string(r.sequence) +
-                       " cannot be read");
-      }
-      mirror.add(std::move(r));
-    }
-    if (rc != SQLITE_DONE) {
-      return rc;
-    }
-  }
-  {
-    statement q(db.get(), "SELECT packet_id FROM incoming WHERE session = ?1", rc);
-    if (rc != SQLITE_OK) {
-      return rc;
-    }
-    q.bind(1, session);
-    while ((rc = q.step()) == SQLITE_ROW) {
-      const auto id = q.integer(0);
-      if (id < 1 || id > 65535) {
-        return damaged("an incoming packet id is out of range");
-      }
-      mirror.add_incoming(static_cast<std::uint16_t>(id));
-    }
-    if (rc != SQLITE_DONE) {
-      return rc;
-    }
-  }
-  statement q(db.get(),
-              "SELECT filter, qos, no_local, retain_as_published, retain_handling FROM "
-              "subscriptions WHERE session = ?1 ORDER BY position",
-              rc);
-  if (rc != SQLITE_OK) {
-    return rc;
-  }
-  q.bind(1, session);
-  while ((rc = q.step()) == SQLITE_ROW) {
-    bp::subscription sub;
-    sub.filter.assign(q.text(0));
-    const auto qos = q.integer(1), handling = q.integer(4);
-    if (qos < 0 || qos > 2 || handling < 0 || handling > 2) {
-      return damaged("a subscription has impossible options");
-    }
-    sub.options.max_qos = static_cast<bp::qos>(qos);
-    sub.options.no_local = q.integer(2) != 0;
-    sub.options.retain_as_published = q.integer(3) != 0;
-    sub.options.retain_handling = static_cast<bp::retain_handling>(handling);
-    mirror.add_subscription(sub);
-  }
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-sqlite_store::sqlite_store(sqlite_store_options options) {
-  std::error_code ec;
-  std::string message;
-  auto opened = open(std::move(options), ec, message);
-  if (!opened) {
-    throw store_error(ec, message);
-  }
-  impl_ = std::move(opened->impl_);
-}
-
-sqlite_store::sqlite_store(std::unique_ptr<impl> p) : impl_(std::move(p)) {
-}
-
-std::unique_ptr<sqlite_store> sqlite_store::open(sqlite_store_options options, std::error_code& ec,
-                                                 std::string& message) {
-  auto s = std::make_unique<impl>();
-  s->options = std::move(options);
-  ec = s->open_file(message);
-  if (ec) {
-    return nullptr;
-  }
-  return std::unique_ptr<sqlite_store>(new sqlite_store(std::move(s)));
-}
-
-std::error_code sqlite_store::impl::open_file(std::string& message) {
-  auto& s = *this;
-  const auto& path = s.options.path;
-  if (s.options.client_id.empty()) {
-    message = "braid store " + path +
-              ": a durable session needs a client id chosen by the application (not one "
-              "assigned by the broker)";
-    return store_errc::no_client_id;
-  }
-  int rc = s.db.open(path, s.options.vfs);
-  if (rc != SQLITE_OK) {
-    message = s.describe("cannot be opened or created; check that its directory exists and "
-                         "that this process may write there",
-                         rc);
-    return store_errc::cannot_open;
-  }
-  // Classifies a failure of the first reads: the file is not a database, or
-  // another process has it.
-  auto failed = [&](int code) -> std::error_code {
-    switch (code & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      message = s.describe("is in use by another process (or another store in this one); a "
-                           "store file serves one client at a time",
-                           code);
-      return store_errc::in_use;
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-      message = s.describe("is damaged or is not a braid store. Move it aside to start with an "
-                           "empty store (its unsent messages are then lost), or restore it from "
-                           "a backup",
-                           code);
-      return store_errc::not_a_store;
-    case SQLITE_CANTOPEN:
-    case SQLITE_PERM:
-    case SQLITE_READONLY:
-    case SQLITE_AUTH:
-      message = s.describe("cannot be opened for writing; check its permissions", code);
-      return store_errc::cannot_open;
-    default:
-      message = s.describe("cannot be read", code);
-      return store_errc::write_failed;
-    }
-  };
-  // One process at a time: the connection takes the file's lock at its first
-  // transaction and keeps it (and WAL then needs no shared memory file).
-  if ((rc = s.db.exec("PRAGMA locking_mode = EXCLUSIVE")) != SQLITE_OK) {
-    return failed(rc);
-  }
-  sqlite3_busy_timeout(s.db.get(), 0);
-  if ((rc = s.db.exec("BEGIN EXCLUSIVE")) != SQLITE_OK || (rc = s.db.exec("COMMIT")) != SQLITE_OK) {
-    return failed(rc);
-  }
-  std::int64_t application_id = 0, version = 0, tables = 0;
-  if ((rc = s.db.query_integer("PRAGMA application_id", application_id)) != SQLITE_OK ||
-      (rc = s.db.query_integer("PRAGMA user_version", version)) != SQLITE_OK ||
-      (rc = s.db.query_integer("SELECT count(*) FROM sqlite_schema", tables)) != SQLITE_OK) {
-    return failed(rc);
-  }
-  if (application_id != store_detail::application_id && !(application_id == 0 && tables == 0)) {
-    message = "braid store " + path +
-              " is a SQLite database of another application, not a braid store; choose another "
-              "file";
-    return store_errc::not_a_store;
-  }
-  if (version > store_detail::schema_version) {
-    message = "braid store " + path + " was written by a newer braid (format " +
-              std::to_string(version) + ", this one reads " +
-              std::to_string(store_detail::schema_version) + "); use that version";
-    return store_errc::newer_format;
-  }
-  if ((rc = s.db.exec("PRAGMA journal_mode = WAL")) != SQLITE_OK ||
-      (rc = s.db.exec(s.options.sync == sync_policy::every_commit
-                          ? "PRAGMA synchronous = FULL"
-                          : "PRAGMA synchronous = NORMAL")) != SQLITE_OK) {
-    return failed(rc);
-  }
-  if (tables == 0 && (rc = s.db.exec(store_detail::create_schema)) != SQLITE_OK) {
-    message = s.describe("cannot be initialised", rc);
-    return commit_error(rc);
-  }
-  // The quick check reads every page once: damage shows here, not mid-session.
-  {
-    int prc = SQLITE_OK;
-    statement check(s.db.get(), "PRAGMA quick_check(1)", prc);
-    if (prc != SQLITE_OK) {
-      return failed(prc);
-    }
-    prc = check.step();
-    if (prc != SQLITE_ROW) {
-      return failed(prc);
-    }
-    if (check.text(0) != "ok") {
-      message = "braid store " + path + " is damaged (" + std::string(check.text(0)) +
-                "). Move it aside to start with an empty store (its unsent messages are then "
-                "lost), or restore it from a backup";
-      return store_errc::not_a_store;
-    }
-  }
-  {
-    int prc = SQLITE_OK;
-    statement add(s.db.get(), "INSERT OR IGNORE INTO sessions(broker, client_id) VALUES(?1, ?2)",
-                  prc);
-    if (prc == SQLITE_OK) {
-      add.bind(1, std::string_view(s.options.broker))
-          .bind(2, std::string_view(s.options.client_id));
-      prc = add.run();
-      prc = prc == SQLITE_DONE ? SQLITE_OK : prc;
-    }
-    if (prc != SQLITE_OK) {
-      message = s.describe("cannot be written", prc);
-      return commit_error(prc);
-    }
-    statement q(s.db.get(),
-                "SELECT id, accepted FROM sessions WHERE broker = ?1 AND client_id = ?2", prc);
-    if (prc != SQLITE_OK) {
-      return failed(prc);
-    }
-    q.bind(1, std::string_view(s.options.broker)).bind(2, std::string_view(s.options.client_id));
-    if ((prc = q.step()) != SQLITE_ROW) {
-      return failed(prc);
-    }
-    s.session = q.integer(0);
-    s.accepted = static_cast<std::uint64_t>(q.integer(1));
-    if (s.session <= 0 || s.session >= (std::int64_t{1} << (63 - sequence_bits))) {
-      message = "braid store " + path + " has too many sessions; use another file";
-      return store_errc::not_a_store;
-    }
-  }
-  if ((rc = s.prepare()) != SQLITE_OK) {
-    return failed(rc);
-  }
-  std::error_code ec;
-  if ((rc = s.load(ec, message)) != SQLITE_OK) {
-    return ec ? ec : failed(rc);
-  }
-  return {};
+  --it;
+  return sequence <= it->second.last ? it : segments.end();
 }
 
 sqlite_store::~sqlite_store() {
@@ -394,7 +47,7 @@ sqlite_store::~sqlite_store() {
 
 void sqlite_store::add(bp::stored_publish record) {
   const auto sequence = record.sequence;
-  if (impl_->mirror.find(sequence) != nullptr) {
+  if (sequence == 0 || sequence > impl::max_sequence || impl_->mirror.find(sequence) != nullptr) {
     return; // as memory_store: an existing record is not replaced
   }
   impl_->mirror.add(std::move(record));
@@ -407,10 +60,8 @@ bp::stored_publish* sqlite_store::find(std::uint64_t sequence) {
 }
 
 void sqlite_store::update(const bp::stored_publish& record) {
-  auto [it, added] = impl_->record_ops.try_emplace(record.sequence, impl::op::update);
-  if (!added && it->second == impl::op::erase) {
-    it->second = impl::op::update; // cannot happen: an erased record is not updated
-  }
+  // A message added since the last commit is written as it is then.
+  impl_->record_ops.try_emplace(record.sequence, impl::op::update);
 }
 
 void sqlite_store::remove(std::uint64_t sequence) {
@@ -502,54 +153,100 @@ std::vector<std::uint64_t> sqlite_store::not_durable() const {
 
 // --- committing ------------------------------------------------------------------------
 
-// Writes the staged changes inside the open transaction; the first error stops it.
-int sqlite_store::impl::write_staged() {
+// The new messages as one segment, the changes of older ones as rows.
+int sqlite_store::impl::write_messages(segment_plan& plan) {
+  std::vector<std::uint64_t> inserted, updated, erased;
+  for (const auto& [sequence, o] : record_ops) {
+    (o == op::insert ? inserted : o == op::update ? updated : erased).push_back(sequence);
+  }
   int rc = SQLITE_DONE;
-  auto ok = [&] { return rc == SQLITE_DONE; };
-  if (clear_records) {
-    rc = delete_messages.bind(1, message_key(session, 0))
-             .bind(2, message_key(session, (1ull << sequence_bits) - 1))
-             .run();
-    if (ok()) {
-      rc = delete_all_incoming.bind(1, session).run();
+  if (!inserted.empty()) {
+    std::sort(inserted.begin(), inserted.end());
+    bp::bytes body;
+    segment seg;
+    for (auto s : inserted) {
+      // (The session checked the properties before accepting the message.)
+      if (const auto* r = mirror.find(s); r != nullptr && append_record(*r, body)) {
+        seg.last = s;
+        ++seg.live;
+      }
+    }
+    if (seg.live != 0) {
+      rc = insert_segment.bind(1, key(inserted.front())).bind(2, bp::byte_view(body)).run();
+      plan.added.emplace(inserted.front(), seg);
     }
   }
-  if (ok() && clear_incoming) {
-    rc = delete_all_incoming.bind(1, session).run();
-  }
-  bp::bytes props;
-  for (auto it = record_ops.begin(); ok() && it != record_ops.end(); ++it) {
-    const auto key = message_key(session, it->first);
-    if (it->second == op::erase) {
-      rc = delete_message.bind(1, key).run();
-      continue;
-    }
-    const auto* r = mirror.find(it->first);
-    if (r == nullptr) {
-      continue;
-    }
-    if (it->second == op::update) {
-      rc = update_message.bind(1, key)
+  for (std::size_t i = 0; rc == SQLITE_DONE && i < updated.size(); ++i) {
+    if (const auto* r = mirror.find(updated[i])) {
+      rc = upsert_change.bind(1, key(updated[i]))
                .bind(2, std::int64_t{r->message.packet_id})
                .bind(3, static_cast<std::int64_t>(r->state))
                .run();
+    }
+  }
+  if (rc == SQLITE_DONE) {
+    std::sort(erased.begin(), erased.end());
+    rc = write_removals(erased, plan);
+  }
+  return rc;
+}
+
+// Removed messages, per segment: a segment left without live messages is
+// deleted with its rows; otherwise each run of removed messages (no live one
+// between them) is one row. Acknowledgements come mostly in order, so a
+// commit writes a row or two, whatever the number of messages.
+int sqlite_store::impl::write_removals(const std::vector<std::uint64_t>& erased,
+                                       segment_plan& plan) {
+  int rc = SQLITE_DONE;
+  for (std::size_t i = 0; rc == SQLITE_DONE && i < erased.size();) {
+    auto seg = segment_of(erased[i]);
+    if (seg == segments.end()) {
+      ++i; // not durable in any segment: nothing to undo
       continue;
     }
-    insert_message.bind(1, key)
-        .bind(2, std::int64_t{r->message.packet_id})
-        .bind(3, static_cast<std::int64_t>(r->state))
-        .bind(4, static_cast<std::int64_t>(r->message.qos))
-        .bind(5, std::int64_t{r->message.retain ? 1 : 0})
-        .bind(6, std::string_view(r->message.topic))
-        .bind(7, bp::byte_view(r->message.payload));
-    if (r->message.props.empty() ||
-        bp::encode_properties(r->message.props, bp::packet_type::publish, props)) {
-      insert_message.bind_null(8); // the session checked them before accepting the message
-    } else {
-      insert_message.bind(8, bp::byte_view(props));
+    const auto first = seg->first, last = seg->second.last;
+    std::size_t j = i;
+    while (j < erased.size() && erased[j] <= last) {
+      ++j;
     }
-    rc = insert_message.run();
+    plan.removed.emplace_back(first, j - i);
+    if (seg->second.live == j - i) {
+      rc = delete_segment.bind(1, key(first)).run();
+      if (rc == SQLITE_DONE) {
+        rc = delete_changes.bind(1, key(first)).bind(2, key(last)).run();
+      }
+      if (rc == SQLITE_DONE) {
+        rc = delete_removed.bind(1, key(first)).bind(2, key(last)).run();
+      }
+      i = j;
+      continue;
+    }
+    while (rc == SQLITE_DONE && i < j) {
+      std::size_t k = i + 1;
+      // Extend the run while nothing live lies between (bounded scan).
+      while (k < j && erased[k] - erased[k - 1] <= 256 && [&] {
+        for (auto s = erased[k - 1] + 1; s < erased[k]; ++s) {
+          if (mirror.find(s) != nullptr) {
+            return false;
+          }
+        }
+        return true;
+      }()) {
+        ++k;
+      }
+      rc = insert_removed.bind(1, key(erased[i]))
+               .bind(2, static_cast<std::int64_t>(erased[k - 1]))
+               .run();
+      i = k;
+    }
   }
+  return rc;
+}
+
+// Incoming ids, subscriptions, the accepted count and the application's values.
+int sqlite_store::impl::write_rest() {
+  int rc = SQLITE_DONE;
+  auto ok = [&] { return rc == SQLITE_DONE; };
   for (auto it = incoming_ops.begin(); ok() && it != incoming_ops.end(); ++it) {
     auto& st = it->second ? insert_incoming : delete_incoming;
     rc = st.bind(1, session).bind(2, std::int64_t{it->first}).run();
@@ -590,14 +287,43 @@ int sqlite_store::impl::write_staged() {
   return rc;
 }
 
+int sqlite_store::impl::write_staged(segment_plan& plan) {
+  int rc = SQLITE_DONE;
+  if (clear_records) {
+    // Everything of the session goes; the segments map is emptied on success.
+    for (auto* st : {&delete_segments, &delete_changes, &delete_removed}) {
+      if (rc == SQLITE_DONE) {
+        rc = st->bind(1, key(0)).bind(2, key(max_sequence)).run();
+      }
+    }
+    if (rc == SQLITE_DONE) {
+      rc = delete_all_incoming.bind(1, session).run();
+    }
+  }
+  if (rc == SQLITE_DONE && clear_incoming) {
+    rc = delete_all_incoming.bind(1, session).run();
+  }
+  for (std::size_t i = 0; rc == SQLITE_DONE && i < dead_segments.size(); ++i) {
+    rc = delete_segment.bind(1, key(dead_segments[i])).run();
+  }
+  if (rc == SQLITE_DONE) {
+    rc = write_messages(plan);
+  }
+  return rc == SQLITE_DONE ? write_rest() : rc;
+}
+
 std::error_code sqlite_store::flush() {
   auto& s = *impl_;
   if (!s.staged()) {
     return {};
   }
+  if (s.clear_records) {
+    s.segments.clear(); // the old segments' messages are gone from the mirror too
+  }
+  impl::segment_plan plan;
   int rc = s.begin.run();
   if (rc == SQLITE_DONE) {
-    rc = s.write_staged();
+    rc = s.write_staged(plan);
   }
   if (rc == SQLITE_DONE) {
     rc = s.commit.run();
@@ -615,6 +341,17 @@ std::error_code sqlite_store::flush() {
       (void)s.rollback.run();
     }
     return ec;
+  }
+  for (const auto& [first, count] : plan.removed) {
+    if (auto it = s.segments.find(first); it != s.segments.end()) {
+      it->second.live -= std::min(count, it->second.live);
+      if (it->second.live == 0) {
+        s.segments.erase(it);
+      }
+    }
+  }
+  if (plan.added) {
+    s.segments.insert(*plan.added);
   }
   s.accepted = (s.clear_records ? 0 : s.accepted) + s.accepted_added;
   s.forget_staged();

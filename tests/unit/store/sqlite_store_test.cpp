@@ -14,6 +14,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <random>
+#include <set>
 #include <string>
 
 namespace braid {
@@ -288,6 +291,107 @@ TEST_F(SqliteStore, ASessionResumesFromTheStore) {
   bp::request_id id = 0;
   ASSERT_FALSE(session.publish(record(0, "new").message, id, 0));
   EXPECT_EQ(id, 7u); // after the last stored sequence
+}
+
+// Messages live in segments (one per commit) with later changes and
+// removals as rows: removing from the middle and the ends of segments,
+// across segments, with gaps in the sequences, changing old messages, and
+// reopening at any point gives back exactly what a plain map holds.
+TEST_F(SqliteStore, ARandomHistoryReadsBackAsAPlainMapHoldsIt) {
+  for (std::uint32_t seed : {1u, 2u, 3u, 4u, 5u}) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::filesystem::remove(path_);
+    std::filesystem::remove(path_ + "-wal");
+    std::mt19937 rng(seed);
+    auto pick = [&](std::size_t n) {
+      return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+    };
+    std::map<std::uint64_t, bp::stored_publish> model;
+    std::set<std::uint16_t> incoming;
+    auto store = std::make_unique<sqlite_store>(options());
+    std::uint64_t next = 1;
+    auto check = [&] {
+      std::vector<std::uint64_t> expected;
+      for (const auto& [sequence, r] : model) {
+        expected.push_back(sequence);
+        ASSERT_NE(store->find(sequence), nullptr) << sequence;
+        ASSERT_EQ(*store->find(sequence), r) << sequence;
+      }
+      ASSERT_EQ(store->sequences(), expected);
+      ASSERT_EQ(store->incoming_count(), incoming.size());
+      for (auto id : incoming) {
+        ASSERT_TRUE(store->contains_incoming(id));
+      }
+    };
+    for (int step = 0; step < 3000; ++step) {
+      const auto what = pick(100);
+      if (what < 35) { // a message, sometimes after a gap (a subscribe took ids)
+        next += pick(4) == 0 ? 1 + pick(3) : 0;
+        auto r = record(next, "m" + std::to_string(next), pick(2) == 0 ? q1 : q2);
+        if (pick(2) == 0) {
+          r.state = bp::publish_state::sent;
+          r.message.packet_id = static_cast<std::uint16_t>(1 + pick(65535));
+        }
+        if (pick(8) == 0) {
+          r.message.props.add_user_property("k", std::to_string(next));
+        }
+        model[next] = r;
+        store->add(r);
+        ++next;
+      } else if (what < 65 && !model.empty()) { // an acknowledgement, mostly of the oldest
+        auto it = model.begin();
+        std::advance(it, pick(3) == 0 ? pick(model.size())
+                                      : pick(std::min<std::size_t>(3, model.size())));
+        store->remove(it->first);
+        model.erase(it);
+      } else if (what < 75 && !model.empty()) { // sent, or PUBREC received
+        auto it = model.begin();
+        std::advance(it, pick(model.size()));
+        auto* r = store->find(it->first);
+        r->state = r->state == bp::publish_state::queued ? bp::publish_state::sent
+                                                         : bp::publish_state::released;
+        r->message.packet_id = static_cast<std::uint16_t>(1 + pick(65535));
+        store->update(*r);
+        it->second = *r;
+      } else if (what < 80) {
+        const auto id = static_cast<std::uint16_t>(1 + pick(50));
+        if (pick(2) == 0) {
+          store->add_incoming(id);
+          incoming.insert(id);
+        } else {
+          store->remove_incoming(id);
+          incoming.erase(id);
+        }
+      } else if (what < 95) {
+        ASSERT_FALSE(store->flush()) << store->last_error();
+      } else { // a restart: closing commits what is staged
+        store.reset();
+        store = std::make_unique<sqlite_store>(options());
+        check();
+      }
+    }
+    store.reset();
+    store = std::make_unique<sqlite_store>(options());
+    check();
+    // Once everything is acknowledged, no row of any message is left.
+    for (const auto& [sequence, r] : model) {
+      store->remove(sequence);
+    }
+    model.clear();
+    store.reset();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    for (const char* table : {"segments", "changes", "removed"}) {
+      sqlite3_stmt* st = nullptr;
+      ASSERT_EQ(sqlite3_prepare_v2(db, (std::string("SELECT count(*) FROM ") + table).c_str(), -1,
+                                   &st, nullptr),
+                SQLITE_OK);
+      ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+      EXPECT_EQ(sqlite3_column_int(st, 0), 0) << table;
+      sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+  }
 }
 
 // --- files that cannot serve -------------------------------------------------------------

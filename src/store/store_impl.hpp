@@ -1,0 +1,109 @@
+#pragma once
+// Internal: the state behind a sqlite_store. A memory_store mirrors the
+// session's state for the session's reads; changes are staged here and
+// written by flush() in one transaction.
+//
+// Outgoing messages are kept as a log of segments: the messages that one
+// commit added, as one row (see record_codec.hpp), so that a burst costs one
+// row, not one per message. A message's later changes are small rows:
+// `changes` (a new packet id and state) and `removed` (a run of removed
+// messages of one segment); a segment whose messages are all removed is
+// deleted with its rows. Keys pack the session with a sequence (see key()).
+
+#include <braid/protocol/session/memory_store.hpp>
+#include <braid/store/sqlite_store.hpp>
+
+#include "sqlite_db.hpp"
+
+#include <map>
+#include <unordered_map>
+
+namespace braid {
+
+namespace store_detail {
+/// The store error for a SQLite error of a write.
+inline std::error_code commit_error(int rc) {
+  switch (rc & 0xff) {
+  case SQLITE_FULL:
+    return store_errc::disk_full;
+  case SQLITE_CORRUPT:
+  case SQLITE_NOTADB:
+    return store_errc::not_a_store;
+  default:
+    return store_errc::write_failed;
+  }
+}
+} // namespace store_detail
+
+struct sqlite_store::impl {
+  // What a message needs written at the next flush.
+  enum class op : std::uint8_t { insert, update, erase };
+  // A segment that is durable: the last sequence in it, its live messages.
+  struct segment {
+    std::uint64_t last = 0;
+    std::size_t live = 0;
+  };
+
+  static constexpr int sequence_bits = 44;
+  static constexpr std::uint64_t max_sequence = (std::uint64_t{1} << sequence_bits) - 1;
+  /// A row key: the session in the high bits, the sequence in the low ones,
+  /// so that one integer B-tree holds each session's rows in order.
+  std::int64_t key(std::uint64_t sequence) const {
+    return static_cast<std::int64_t>((static_cast<std::uint64_t>(session) << sequence_bits) |
+                                     sequence);
+  }
+
+  sqlite_store_options options;
+  store_detail::connection db;
+  std::int64_t session = 0;   // sessions.id of (broker, client id)
+  std::uint64_t accepted = 0; // as committed
+  protocol::memory_store mirror;
+  std::map<std::uint64_t, segment> segments; // durable ones, by first sequence
+  std::string last_error;
+
+  // Staged changes.
+  std::unordered_map<std::uint64_t, op> record_ops;
+  std::vector<std::uint64_t> dead_segments;   // found empty when loading
+  std::map<std::uint16_t, bool> incoming_ops; // id -> present
+  bool clear_records = false;                 // every message and incoming id first
+  bool clear_incoming = false;
+  bool clear_subscriptions = false;
+  bool subscriptions_changed = false;
+  std::uint64_t accepted_added = 0;
+  std::map<std::string, std::optional<protocol::bytes>, std::less<>> value_ops;
+
+  // What a commit does to `segments` once it succeeds.
+  struct segment_plan {
+    std::optional<std::pair<std::uint64_t, segment>> added;
+    std::vector<std::pair<std::uint64_t, std::size_t>> removed; // first, messages removed
+  };
+
+  store_detail::statement insert_segment, delete_segment, delete_segments, upsert_change,
+      delete_changes, insert_removed, delete_removed, insert_incoming, delete_incoming,
+      delete_all_incoming, delete_subscriptions, insert_subscription, set_accepted, put_value,
+      delete_value, get_value, begin, commit, rollback;
+
+  bool staged() const {
+    return !record_ops.empty() || !dead_segments.empty() || !incoming_ops.empty() ||
+           clear_records || clear_incoming || subscriptions_changed || accepted_added != 0 ||
+           !value_ops.empty();
+  }
+  void forget_staged();
+  std::string describe(std::string_view what, int rc) const;
+  /// The durable segment holding `sequence`, or segments.end().
+  std::map<std::uint64_t, segment>::iterator segment_of(std::uint64_t sequence);
+
+  // sqlite_open.cpp: opens and checks the file, creating the schema on a new
+  // one, and loads the session; on failure, the error and a message.
+  std::error_code open_file(std::string& message);
+  int prepare();
+  int load(std::error_code& ec, std::string& message);
+
+  // sqlite_store.cpp: writes the staged changes in the open transaction.
+  int write_staged(segment_plan& plan);
+  int write_messages(segment_plan& plan);
+  int write_removals(const std::vector<std::uint64_t>& erased, segment_plan& plan);
+  int write_rest();
+};
+
+} // namespace braid

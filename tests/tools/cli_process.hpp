@@ -1,7 +1,8 @@
 #pragma once
 // Runs a command-line program for a test: arguments, optional stdin, stdout
-// and stderr captured, a wait for a line on stderr (e.g. SUBACK under -d),
-// and the exit code, all with time limits. Stopped by PID if it overstays.
+// and stderr captured, a wait for a line on stderr (e.g. SUBACK under -d) or
+// for what stdout says, a kill, and the exit code, all with time limits.
+// Stopped by PID if it overstays.
 
 #include <fcntl.h>
 #include <poll.h>
@@ -96,6 +97,28 @@ public:
       }
     }
     return true;
+  }
+
+  /// Reads until `done(stdout so far)` holds; false after `limit` or once
+  /// the process closed its output.
+  template <class Predicate>
+  bool wait_for_stdout(Predicate done, std::chrono::milliseconds limit = std::chrono::seconds(10)) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!done(out_)) {
+      if (std::chrono::steady_clock::now() > end || !pump(end)) {
+        return done(out_);
+      }
+    }
+    return true;
+  }
+
+  /// Sends `signal` (SIGKILL: a crash) and reaps the process.
+  void kill_now(int signal = SIGKILL) {
+    if (pid_ > 0) {
+      kill(pid_, signal);
+      waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
   }
 
   /// Waits for the exit (killing the process after `limit`); the exit code,

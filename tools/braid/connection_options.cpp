@@ -40,7 +40,8 @@ void connection_options::add_to(CLI::App& app) {
   app.add_option("--alpn", alpn, "ALPN protocol to offer (repeatable)");
   app.add_flag("--insecure", insecure,
                "DANGER: do not verify the broker's certificate or host name");
-  app.add_option("--window", window, "QoS 1/2 messages in flight at once (default 32)")
+  app.add_option("--window", window,
+                 "QoS 1/2 messages in flight at once (default 20, as mosquitto allows)")
       ->check(CLI::Range(1, 65535));
   app.add_flag("--no-reconnect", no_reconnect,
                "exit when the connection is lost instead of reconnecting");

@@ -35,7 +35,7 @@ struct connection_options {
   std::string ca_file, ca_path, cert_file, key_file, key_password;
   bool insecure = false;
   std::vector<std::string> alpn;
-  int window = 32;
+  int window = 20;
   bool no_reconnect = false;
   double connect_timeout_s = 10.0;
   bool debug = false;

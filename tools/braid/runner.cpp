@@ -52,7 +52,7 @@ void runner::error_line(const std::string& message) const {
 int runner::run(std::function<void(const protocol::connack&)> on_connected) {
   signals_.async_wait([this](error_code ec, int) {
     if (!ec) {
-      finish(exit_ok);
+      finish(exit_ok, false);
     }
   });
   client_->set_state_handler([this](const connection_event& e) {
@@ -90,10 +90,22 @@ int runner::run(std::function<void(const protocol::connack&)> on_connected) {
   return exit_;
 }
 
-void runner::finish(int code) {
+void runner::finish(int code, bool drain) {
   if (done_) {
     return;
   }
+  // Every message of the store acknowledged first (the client runs on this
+  // thread, so the store may be read here).
+  if (drain && code == exit_ok && store_ && store_->size() > 0) {
+    drain_timer_.expires_after(std::chrono::milliseconds(10));
+    drain_timer_.async_wait([this, code](error_code ec) {
+      if (!ec) {
+        finish(code, true);
+      }
+    });
+    return;
+  }
+  drain_timer_.cancel();
   done_ = true;
   exit_ = code;
   signals_.cancel();

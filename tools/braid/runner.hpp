@@ -10,6 +10,7 @@
 #include "connection_options.hpp"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <functional>
 #include <memory>
@@ -44,8 +45,10 @@ public:
   /// finish() or fail(). Returns the exit code.
   int run(std::function<void(const protocol::connack&)> on_connected);
 
-  /// Ends the run: disconnects cleanly, then exits with `code`.
-  void finish(int code);
+  /// Ends the run: disconnects cleanly, then exits with `code`. With
+  /// --store, `drain` first waits until the store holds no message (those of
+  /// an earlier run included) — Ctrl-C does not wait.
+  void finish(int code, bool drain = true);
   /// Ends the run at once with `message` on stderr.
   void fail(const std::string& message, int code = exit_failure);
 
@@ -56,6 +59,7 @@ private:
   std::string program_;
   asio::io_context io_;
   asio::signal_set signals_{io_, SIGINT, SIGTERM};
+  asio::steady_timer drain_timer_{io_};
   protocol::session_config config_;
   std::string url_;
   bool reconnect_ = true;

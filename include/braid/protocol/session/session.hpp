@@ -68,9 +68,13 @@ struct session_config {
   /// When a 3.1.1 CONNECT is refused with "unsupported protocol version",
   /// offer 3.1 on the next connection.
   bool fallback_to_3_1 = false;
-  /// Most unacknowledged QoS 1/2 publishes at once (the seed's window size); in
+  /// Most unacknowledged QoS 1/2 publishes at once (the seed's window); in
   /// MQTT 5 also at most the broker's Receive Maximum. 1 keeps strict order.
-  std::uint16_t window = 32;
+  /// The default, 20, is mosquitto's max_inflight_messages: mosquitto 2.0
+  /// answers a QoS 2 PUBLISH beyond it with PUBREC "quota exceeded", which
+  /// MQTT 3.1.1 cannot carry, and drops the message (see
+  /// docs/broker-restarts.md). Raise it for brokers that allow more.
+  std::uint16_t window = 20;
   /// Most QoS 1/2 publishes accepted and waiting for the window (beyond it,
   /// publish fails with session_errc::queue_full).
   std::size_t queue_limit = 100'000;

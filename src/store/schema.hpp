@@ -7,8 +7,8 @@
 
 namespace braid::store_detail {
 
-constexpr std::int64_t application_id = 0x42524944; // "BRID"
-constexpr std::int64_t schema_version = 1;
+constexpr std::int64_t braid_application_id = 0x42524944; // "BRID"
+constexpr std::int64_t format_version = 1;
 
 // Outgoing messages are a log of segments (see store_impl.hpp). Keys are
 // (sessions.id << 44) | sequence: segments.key names the segment's first

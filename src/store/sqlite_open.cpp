@@ -95,16 +95,17 @@ std::error_code sqlite_store::impl::open_file(std::string& message) {
       (rc = s.db.query_integer("SELECT count(*) FROM sqlite_schema", tables)) != SQLITE_OK) {
     return failed(rc);
   }
-  if (application_id != store_detail::application_id && !(application_id == 0 && tables == 0)) {
+  if (application_id != store_detail::braid_application_id &&
+      !(application_id == 0 && tables == 0)) {
     message = "braid store " + path +
               " is a SQLite database of another application, not a braid store; choose another "
               "file";
     return store_errc::not_a_store;
   }
-  if (version > store_detail::schema_version) {
+  if (version > store_detail::format_version) {
     message = "braid store " + path + " was written by a newer braid (format " +
               std::to_string(version) + ", this one reads " +
-              std::to_string(store_detail::schema_version) + "); use that version";
+              std::to_string(store_detail::format_version) + "); use that version";
     return store_errc::newer_format;
   }
   if ((rc = s.db.exec("PRAGMA journal_mode = WAL")) != SQLITE_OK ||

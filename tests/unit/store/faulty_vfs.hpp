@@ -1,7 +1,8 @@
 #pragma once
 // A SQLite VFS for fault injection: it passes everything to the default VFS,
 // and while `fault` is set, writes and syncs of every file fail with it
-// (SQLITE_FULL is a full disk, SQLITE_IOERR_WRITE a failing one). Register
+// (SQLITE_FULL is a full disk, SQLITE_IOERR_WRITE a failing one). It counts
+// syncs, which shows what a sync policy does. Register
 // once with faulty_vfs::install(); open a store with vfs = faulty_vfs::name.
 
 #include <sqlite3.h>
@@ -13,6 +14,8 @@ namespace braid::testing {
 struct faulty_vfs {
   static constexpr const char* name = "braid-faulty";
   static inline int fault = SQLITE_OK;
+  /// Syncs (fsync) asked for so far, of every file.
+  static inline int syncs = 0;
 
   static void install() {
     static bool done = false;
@@ -66,6 +69,7 @@ private:
         return in->pMethods->xTruncate(in, s);
       };
       m.xSync = [](sqlite3_file* f, int flags) {
+        ++syncs;
         if (fault != SQLITE_OK) {
           return fault == SQLITE_FULL ? SQLITE_IOERR_FSYNC : fault;
         }

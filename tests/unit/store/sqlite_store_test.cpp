@@ -440,6 +440,17 @@ TEST_F(SqliteStore, ADatabaseOfAnotherApplicationIsRefused) {
   EXPECT_NE(message.find("another application"), std::string::npos) << message;
 }
 
+TEST_F(SqliteStore, AStoreOfANewerFormatIsRefused) {
+  { sqlite_store s(options()); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 2", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto [ec, message] = open_fails(options());
+  EXPECT_EQ(ec, store_errc::newer_format);
+  EXPECT_NE(message.find("newer braid"), std::string::npos) << message;
+}
+
 TEST_F(SqliteStore, AFileInUseIsRefused) {
   sqlite_store first(options());
   auto [ec, message] = open_fails(options("another client"));
@@ -521,6 +532,31 @@ TEST_F(SqliteStore, AFullDiskFailsTheCommitKeepsTheChangesAndRetries) {
   EXPECT_EQ(s.sequences(), sequence_list{});
   EXPECT_TRUE(s.contains_incoming(9));
   EXPECT_EQ(s.accepted(), 2u);
+}
+
+// every_commit waits for the disk at each commit; os_buffered leaves the
+// commits to the operating system (the disk is synced at checkpoints only).
+TEST_F(SqliteStore, TheSyncPolicyDecidesWhetherACommitWaitsForTheDisk) {
+  testing::faulty_vfs::install();
+  for (auto policy : {sync_policy::every_commit, sync_policy::os_buffered}) {
+    std::filesystem::remove(path_);
+    std::filesystem::remove(path_ + "-wal");
+    auto o = options();
+    o.vfs = testing::faulty_vfs::name;
+    o.sync = policy;
+    sqlite_store s(o);
+    const int before = testing::faulty_vfs::syncs;
+    for (std::uint64_t i = 1; i <= 20; ++i) {
+      s.add(record(i, "m"));
+      ASSERT_FALSE(s.flush());
+    }
+    const int syncs = testing::faulty_vfs::syncs - before;
+    if (policy == sync_policy::every_commit) {
+      EXPECT_GE(syncs, 20);
+    } else {
+      EXPECT_EQ(syncs, 0);
+    }
+  }
 }
 
 TEST_F(SqliteStore, ASessionFailsOnlyThePublishesThatWereNotDurable) {

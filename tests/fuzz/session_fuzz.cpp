@@ -3,11 +3,14 @@
 //   - every byte the session writes decodes as a valid packet;
 //   - a new PUBLISH/SUBSCRIBE/UNSUBSCRIBE never takes a packet id in use;
 //   - QoS 1/2 publishes in flight never exceed the window;
-//   - an incoming QoS 2 message is delivered once per packet id until PUBREL.
+//   - an incoming QoS 2 message is delivered once per packet id until PUBREL;
+//   - the store commits before the output is taken (make_durable); when a
+//     commit fails, nothing of it goes out, the records that were not durable
+//     complete with the store's error and leave the store, and the rest stays.
 
-#include <braid/protocol/session/memory_store.hpp>
 #include <braid/protocol/session/session.hpp>
 
+#include "../unit/protocol/session/faulty_store.hpp"
 #include "fuzz_support.hpp"
 #include <fuzzer/FuzzedDataProvider.h>
 
@@ -27,6 +30,7 @@ public:
   void run() {
     while (in_.remaining_bytes() > 0) {
       step();
+      commit();
       check_output();
       session_.clear_actions();
     }
@@ -177,6 +181,36 @@ private:
             "more QoS 1/2 publishes in flight than the window");
   }
 
+  // As the client does before writing: commit, sometimes failing.
+  void commit() {
+    const auto not_durable = store_.not_durable();
+    store_.failures_to_come = in_.ConsumeIntegralInRange(0, 7) == 0 ? 1 : 0;
+    const bool fails = store_.failures_to_come != 0;
+    const auto actions_before = session_.actions().size();
+    const auto ec = session_.make_durable(now_);
+    require(static_cast<bool>(ec) == fails, "make_durable did not report the store's result");
+    if (!fails) {
+      require(!store_.dirty(), "a successful commit left changes behind");
+      return;
+    }
+    require(!session_.has_output(), "output survived a failed commit");
+    std::set<std::uint64_t> failed;
+    for (std::size_t i = actions_before; i < session_.actions().size(); ++i) {
+      if (const auto* c = std::get_if<bp::request_completed>(&session_.actions()[i])) {
+        require(c->error == store_.failure, "a publish failed with another error");
+        failed.insert(c->id);
+      }
+    }
+    for (auto sequence : not_durable) {
+      require(failed.count(sequence) == 1, "a record that was not durable did not fail");
+      require(store_.find(sequence) == nullptr, "a record that was not durable stayed");
+    }
+    require(failed.size() == not_durable.size(), "a durable record failed");
+    require(session_.state() != bp::session_state::connected &&
+                session_.state() != bp::session_state::connecting,
+            "the connection stayed open after a failed commit");
+  }
+
   std::bitset<65536> snapshot_ids() const { return session_.packet_ids().used(); }
 
   void check_output() {
@@ -222,7 +256,7 @@ private:
   }
 
   FuzzedDataProvider& in_;
-  bp::memory_store store_;
+  bp::testing::faulty_store store_;
   bp::session session_;
   std::uint64_t now_ = 1'000;
   std::set<std::uint16_t> delivered_;

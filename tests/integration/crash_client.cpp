@@ -55,6 +55,14 @@ std::shared_ptr<braid::sqlite_store> open_store(const std::string& path,
   return store;
 }
 
+// The store, reconnection on: what both modes run with.
+braid::client_options durable_options(std::shared_ptr<braid::sqlite_store> store) {
+  braid::client_options options;
+  options.store = std::move(store);
+  options.reconnect.enabled = true;
+  return options;
+}
+
 void say(const std::string& line) {
   std::cout << line << std::endl; // flushed: the test reads it as it comes
 }
@@ -66,9 +74,7 @@ int publish(const std::string& port, const std::string& path, long count,
     return 1;
   }
   asio::io_context io;
-  braid::client_options options;
-  options.store = store;
-  options.reconnect.enabled = true;
+  auto options = durable_options(store);
   options.on_queue_full = braid::queue_full_policy::block;
   braid::client client(io.get_executor(), persistent_config("crash-publisher"), options);
   const long first = static_cast<long>(store->accepted());
@@ -149,9 +155,7 @@ int subscribe(const std::string& port, const std::string& path, long count,
     return 1;
   }
   asio::io_context io;
-  braid::client_options options;
-  options.store = store;
-  options.reconnect.enabled = true;
+  auto options = durable_options(store);
   long recorded = read_count(*store);
   bool finished = false;
   std::unique_ptr<braid::client> client;

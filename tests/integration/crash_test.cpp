@@ -75,6 +75,27 @@ std::string store_path(const testing::mosquitto_broker& b, const char* name) {
   return (std::filesystem::path(b.dir()) / name).string();
 }
 
+// Runs `command` and SIGKILLs it once its progress reaches each point, then
+// runs it to the end: it must finish by itself.
+void crash_then_finish(const std::vector<std::string>& command, const std::vector<long>& points,
+                       const char* who) {
+  for (long point : points) {
+    testing::cli_process p(command);
+    ASSERT_TRUE(p.wait_for_stdout(
+        [&](const std::string& out) {
+          return last_progress(out) >= point || out.find("finished") != std::string::npos;
+        },
+        60s))
+        << p.out() << p.err();
+    p.kill_now(SIGKILL);
+    std::cout << "killed the " << who << " at progress " << last_progress(p.out()) << " (aimed at "
+              << point << ")\n";
+  }
+  testing::cli_process last(command);
+  EXPECT_EQ(last.finish(120s), 0) << last.out() << last.err();
+  EXPECT_NE(last.out().find("finished"), std::string::npos) << last.out() << last.err();
+}
+
 // A subscriber in this process that counts every number it receives.
 class counter {
 public:
@@ -152,21 +173,8 @@ TEST(Crash, APublisherKilledThreeTimesLosesNothingAndDuplicatesNoQoS2Message) {
   counter sub(broker, topic, count);
   const auto store = store_path(broker, "publisher.db");
 
-  for (long point : kill_points(rng, 1'000, count - 2'000)) {
-    testing::cli_process pub(crash_client("publish", broker, store, count, topic));
-    ASSERT_TRUE(pub.wait_for_stdout(
-        [&](const std::string& out) {
-          return last_progress(out) >= point || out.find("finished") != std::string::npos;
-        },
-        60s))
-        << pub.out() << pub.err();
-    pub.kill_now(SIGKILL);
-    std::cout << "killed the publisher at progress " << last_progress(pub.out()) << " (aimed at "
-              << point << ")\n";
-  }
-  testing::cli_process last(crash_client("publish", broker, store, count, topic));
-  ASSERT_EQ(last.finish(120s), 0) << last.out() << last.err();
-  EXPECT_NE(last.out().find("finished"), std::string::npos) << last.out();
+  crash_then_finish(crash_client("publish", broker, store, count, topic),
+                    kill_points(rng, 1'000, count - 2'000), "publisher");
 
   ASSERT_TRUE(sub.wait_for_all(60s));
   const auto counts = sub.counts();
@@ -233,21 +241,8 @@ TEST(Crash, ASubscriberKilledThreeTimesProcessesEachQoS2MessageOnce) {
       t.join();
     }
   } join_source{io, source_thread};
-  for (long point : kill_points(rng, 500, count - 1'000)) {
-    testing::cli_process sub(crash_client("subscribe", broker, store, count, topic));
-    ASSERT_TRUE(sub.wait_for_stdout(
-        [&](const std::string& out) {
-          return last_progress(out) >= point || out.find("finished") != std::string::npos;
-        },
-        60s))
-        << sub.out() << sub.err();
-    sub.kill_now(SIGKILL);
-    std::cout << "killed the subscriber at progress " << last_progress(sub.out()) << " (aimed at "
-              << point << ")\n";
-  }
-  testing::cli_process last(crash_client("subscribe", broker, store, count, topic));
-  EXPECT_EQ(last.finish(120s), 0) << last.out() << last.err();
-  EXPECT_NE(last.out().find("finished"), std::string::npos) << last.out() << last.err();
+  crash_then_finish(crash_client("subscribe", broker, store, count, topic),
+                    kill_points(rng, 500, count - 1'000), "subscriber");
   for (int i = 0; i < 1000 && acknowledged < count; ++i) {
     std::this_thread::sleep_for(10ms);
   }

@@ -49,6 +49,13 @@ bp::subscription sub(std::string filter, bp::qos q) {
   return s;
 }
 
+bp::session_config session_config(bool clean_start) {
+  bp::session_config config;
+  config.connect_packet.client_id = "c1";
+  config.connect_packet.clean_start = clean_start;
+  return config;
+}
+
 class SqliteStore : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -222,10 +229,7 @@ TEST_F(SqliteStore, ACleanStartSessionClearsTheStore) {
     ASSERT_FALSE(s.flush());
   }
   sqlite_store s(options());
-  bp::session_config config;
-  config.connect_packet.client_id = "c1";
-  config.connect_packet.clean_start = true;
-  bp::session session(config, s);
+  bp::session session(session_config(true), s);
   EXPECT_EQ(session.in_flight(), 0u);
   ASSERT_FALSE(session.make_durable(0));
   EXPECT_EQ(s.sequences(), sequence_list{});
@@ -281,10 +285,7 @@ TEST_F(SqliteStore, ASessionResumesFromTheStore) {
     ASSERT_FALSE(s.flush());
   }
   sqlite_store s(options());
-  bp::session_config config;
-  config.connect_packet.client_id = "c1";
-  config.connect_packet.clean_start = false;
-  bp::session session(config, s);
+  bp::session session(session_config(false), s);
   EXPECT_EQ(session.in_flight(), 1u);
   EXPECT_EQ(session.queued(), 1u);
   EXPECT_TRUE(session.packet_ids().in_use(3));
@@ -564,10 +565,7 @@ TEST_F(SqliteStore, ASessionFailsOnlyThePublishesThatWereNotDurable) {
   auto o = options();
   o.vfs = testing::faulty_vfs::name;
   sqlite_store s(o);
-  bp::session_config config;
-  config.connect_packet.client_id = "c1";
-  config.connect_packet.clean_start = false;
-  bp::session session(config, s);
+  bp::session session(session_config(false), s);
   bp::request_id kept = 0, lost = 0;
   ASSERT_FALSE(session.publish(record(0, "kept").message, kept, 0));
   ASSERT_FALSE(session.make_durable(0));

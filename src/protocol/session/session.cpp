@@ -7,6 +7,7 @@
 #include "session_internal.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace braid::protocol {
 
@@ -278,9 +279,39 @@ void session::apply_connack_properties(const properties& props) {
 // The broker kept the session: resend every PUBLISH not acknowledged (DUP, same
 // id) and every PUBREL, in their original order (3.1.1 4.4, 5.0 4.4).
 // They go out through pump(), within the new Receive Maximum (5.0 3.3.4-7).
+// What was in flight goes again in sequence order (MQTT-4.6.0-1: PUBLISHes
+// in the order they were first sent), except that the PUBRELs among them
+// follow the order their PUBRECs came in (MQTT-4.6.0-4); those released
+// before this process started (from a durable store) keep sequence order.
 void session::resume_session(connected& event) {
-  resend_ = sequence_queue{};
+  std::vector<std::uint64_t> order;
+  std::vector<std::size_t> release_slots;
   for (const auto& [packet_id, sequence] : sorted_in_flight()) {
+    const auto* record = store_.find(sequence);
+    if (record != nullptr && record->state == publish_state::released) {
+      release_slots.push_back(order.size());
+    }
+    order.push_back(sequence);
+  }
+  std::vector<std::uint64_t> releases;
+  for (auto slot : release_slots) {
+    releases.push_back(order[slot]);
+  }
+  std::unordered_map<std::uint64_t, std::size_t> rank; // 1 + place in PUBREC order
+  for (std::size_t i = 0; i < release_order_.size(); ++i) {
+    rank[release_order_[i]] = i + 1;
+  }
+  auto rank_of = [&](std::uint64_t sequence) {
+    const auto it = rank.find(sequence);
+    return it == rank.end() ? std::size_t{0} : it->second;
+  };
+  std::stable_sort(releases.begin(), releases.end(),
+                   [&](std::uint64_t a, std::uint64_t b) { return rank_of(a) < rank_of(b); });
+  for (std::size_t i = 0; i < release_slots.size(); ++i) {
+    order[release_slots[i]] = releases[i];
+  }
+  resend_ = sequence_queue{};
+  for (auto sequence : order) {
     resend_.push_back(sequence);
     ++event.resent;
   }
@@ -346,6 +377,7 @@ void session::lose_session(connected& event) {
   in_flight_ids_.clear();
   in_flight_ = 0;
   resend_ = sequence_queue{};
+  release_order_.clear();
   // Republished messages go before the ones queued after them.
   queue_.push_front(requeue);
   store_.clear_incoming();

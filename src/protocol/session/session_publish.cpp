@@ -255,6 +255,7 @@ std::uint64_t session::in_flight_sequence(std::uint16_t packet_id) const {
 void session::finish_publish(std::uint64_t sequence, std::uint16_t packet_id, std::error_code ec,
                              reason_code rc, properties props) {
   std::erase_if(in_flight_ids_, [&](const auto& e) { return e.first == packet_id; });
+  std::erase(release_order_, sequence);
   ids_.release(packet_id);
   // An answer for a message not yet resent on this connection (the broker had
   // it from the last one) does not free a place in the window.
@@ -304,6 +305,7 @@ void session::on_publish_response(basic_publish_response<T>& p) {
     if (record->state == publish_state::sent) {
       record->state = publish_state::released; // never resend the PUBLISH from here on
       store_.update(*record);
+      release_order_.push_back(sequence);
     }
     write(pubrel{p.packet_id, reason_code::success, {}});
   } else if constexpr (T == packet_type::pubcomp) {

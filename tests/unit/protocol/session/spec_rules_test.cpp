@@ -592,9 +592,9 @@ TEST(SpecRules, MQTT_4_6_0_4_PubrelsInTheOrderThePubrecsCame) {
   EXPECT_EQ(peer.sent(), (packets{pubrel{3}, pubrel{1}, pubrel{2}}));
 }
 
-// [MQTT-4.6.0-4] on a reconnect: the resent PUBRELs follow the order the
-// PUBLISH packets were first sent, not the order the PUBRECs came.
-TEST(SpecRules, DISABLED_MQTT_4_6_0_4_ResentPubrelsKeepThePubrecOrder) {
+// [MQTT-4.6.0-4] on a reconnect: the resent PUBRELs keep the order the
+// PUBRECs came in, not the order the PUBLISH packets were first sent.
+TEST(SpecRules, MQTT_4_6_0_4_ResentPubrelsKeepThePubrecOrder) {
   scripted_peer peer(make_config(v3_1_1, false));
   peer.connect();
   peer.publish("t", "1", q2);

@@ -116,6 +116,14 @@ public:
     take_actions();
   }
 
+  /// open() (the CONNECT checked and dropped) and `ack`, keeping what the
+  /// session does after it (output and actions) for the test to see.
+  void connect_keeping(connack ack) {
+    open();
+    EXPECT_EQ(sent().size(), 1u);
+    receive(ack);
+  }
+
   request_id publish(std::string topic, std::string payload, qos q, bool retain = false,
                      properties props = {}) {
     struct publish p;

@@ -20,6 +20,7 @@ using testing::actions;
 using testing::make_config;
 using testing::make_publish;
 using testing::packets;
+using testing::scripted_peer;
 
 constexpr auto q1 = qos::at_least_once;
 constexpr auto q2 = qos::exactly_once;
@@ -306,63 +307,6 @@ TEST(PacketIdPool, ClearFreesEverything) {
 
 // --- a session resumed from a store ---------------------------------------------------
 
-/// A scripted broker for a session over a store owned by the test, so the
-/// store can be filled before the session exists (as a durable store after a
-/// restart).
-class resumed_peer {
-public:
-  resumed_peer(session_config config, memory_store& store) : session_(std::move(config), store) {}
-
-  session& client() { return session_; }
-  void open() { session_.connection_opened(now_); }
-  void close() { session_.connection_closed({}, now_); }
-  void receive(const packet& p) {
-    output_buffer out;
-    ASSERT_FALSE(encode(p, session_.version(), out));
-    session_.bytes_received(out.view(), now_);
-  }
-  packets sent() {
-    output_buffer out;
-    session_.swap_output(out);
-    packets result;
-    decoder d({.version = session_.version()});
-    byte_view in = out.view();
-    while (!in.empty()) {
-      packet p;
-      auto r = d.feed(in, p);
-      in = in.subspan(r.consumed);
-      if (r.status == decode_status::error) {
-        ADD_FAILURE() << "the session wrote a malformed packet: " << d.error_message();
-        break;
-      }
-      if (r.status == decode_status::packet_ready) {
-        result.push_back(std::move(p));
-      }
-    }
-    return result;
-  }
-  actions take_actions() {
-    actions out = session_.actions();
-    session_.clear_actions();
-    return out;
-  }
-  /// open(), CONNECT checked and dropped, then `ack`.
-  void connect(connack ack) {
-    open();
-    EXPECT_EQ(sent().size(), 1u);
-    receive(ack);
-  }
-  request_id publish(std::string payload, qos q) {
-    request_id id = 0;
-    EXPECT_FALSE(session_.publish(make_publish("t", std::move(payload), q, 0), id, now_));
-    return id;
-  }
-
-private:
-  session session_;
-  std::uint64_t now_ = 5'000;
-};
-
 request_completed done(request_id id, std::error_code ec = {}) {
   request_completed c;
   c.id = id;
@@ -394,13 +338,13 @@ void fill(memory_store& store) {
 TEST(ResumedSession, InFlightRecordsAreResentAfterSessionPresentThenQueuedOnes) {
   memory_store store;
   fill(store);
-  resumed_peer peer(make_config(protocol_version::v3_1_1, false), store);
+  scripted_peer peer(make_config(protocol_version::v3_1_1, false), store);
   EXPECT_EQ(peer.client().in_flight(), 3u);
   EXPECT_EQ(peer.client().queued(), 2u);
   EXPECT_TRUE(peer.client().packet_ids().in_use(7));
   EXPECT_TRUE(peer.client().packet_ids().in_use(2));
   EXPECT_TRUE(peer.client().packet_ids().in_use(5));
-  peer.connect(connack{true});
+  peer.connect_keeping(connack{true});
   // Sequence order, same ids, DUP on PUBLISH; PUBREL for the released one;
   // queued ones get ids the store does not use.
   EXPECT_EQ(peer.sent(), (packets{make_publish("t", "3", q1, 7, true), pubrel{2},
@@ -421,8 +365,8 @@ TEST(ResumedSession, InFlightRecordsAreResentAfterSessionPresentThenQueuedOnes) 
 TEST(ResumedSession, NewRequestIdsFollowTheLastStoredSequence) {
   memory_store store;
   fill(store);
-  resumed_peer peer(make_config(protocol_version::v3_1_1, false), store);
-  EXPECT_EQ(peer.publish("10", q1), 10u);
+  scripted_peer peer(make_config(protocol_version::v3_1_1, false), store);
+  EXPECT_EQ(peer.publish("t", "10", q1), 10u);
   EXPECT_EQ(store.sequences(), (sequence_list{3, 4, 6, 8, 9, 10}));
 }
 
@@ -432,8 +376,8 @@ TEST(ResumedSession, ResentInSequenceOrderWhateverThePacketIds) {
   store.add(record(2, "2", q1, 4, publish_state::sent));
   store.add(record(5, "5", q2, 60000, publish_state::released));
   store.add(record(6, "6", q1, 1, publish_state::sent));
-  resumed_peer peer(make_config(protocol_version::v3_1_1, false), store);
-  peer.connect(connack{true});
+  scripted_peer peer(make_config(protocol_version::v3_1_1, false), store);
+  peer.connect_keeping(connack{true});
   EXPECT_EQ(peer.sent(),
             (packets{make_publish("t", "1", q1, 900, true), make_publish("t", "2", q1, 4, true),
                      pubrel{60000}, make_publish("t", "6", q1, 1, true)}));
@@ -445,8 +389,8 @@ TEST(ResumedSession, InFlightAboveTheWindowAreResentAsTheWindowOpens) {
   fill(store);
   auto config = make_config(protocol_version::v3_1_1, false);
   config.window = 2;
-  resumed_peer peer(config, store);
-  peer.connect(connack{true});
+  scripted_peer peer(config, store);
+  peer.connect_keeping(connack{true});
   EXPECT_EQ(peer.sent(), (packets{make_publish("t", "3", q1, 7, true), pubrel{2}}));
   peer.receive(puback{7});
   EXPECT_EQ(peer.sent(), packets{make_publish("t", "6", q2, 5, true)});
@@ -459,10 +403,10 @@ TEST(ResumedSession, SentStateWithoutAUsablePacketIdIsQueued) {
   store.add(record(1, "a", q1, 0, publish_state::sent)); // no id
   store.add(record(2, "b", q1, 3, publish_state::sent));
   store.add(record(3, "c", q1, 3, publish_state::sent)); // id already taken by 2
-  resumed_peer peer(make_config(protocol_version::v3_1_1, false), store);
+  scripted_peer peer(make_config(protocol_version::v3_1_1, false), store);
   EXPECT_EQ(peer.client().in_flight(), 1u);
   EXPECT_EQ(peer.client().queued(), 2u);
-  peer.connect(connack{true});
+  peer.connect_keeping(connack{true});
   EXPECT_EQ(peer.sent(), (packets{make_publish("t", "b", q1, 3, true),
                                   make_publish("t", "a", q1, 1), make_publish("t", "c", q1, 2)}));
 }
@@ -470,8 +414,8 @@ TEST(ResumedSession, SentStateWithoutAUsablePacketIdIsQueued) {
 TEST(ResumedSession, SessionNotPresentRepublishesInFlightAsNewMessages) {
   memory_store store;
   fill(store);
-  resumed_peer peer(make_config(protocol_version::v3_1_1, false), store);
-  peer.connect(connack{false});
+  scripted_peer peer(make_config(protocol_version::v3_1_1, false), store);
+  peer.connect_keeping(connack{false});
   // 4 had its PUBREC: the broker took it, it completes and is not sent again.
   EXPECT_EQ(peer.sent(), (packets{make_publish("t", "3", q1, 1), make_publish("t", "6", q2, 2),
                                   make_publish("t", "8", q1, 3), make_publish("t", "9", q2, 4)}));
@@ -487,8 +431,8 @@ TEST(ResumedSession, SessionNotPresentWithFailPolicyFailsInFlight) {
   fill(store);
   auto config = make_config(protocol_version::v3_1_1, false);
   config.on_session_lost = session_lost_policy::fail;
-  resumed_peer peer(config, store);
-  peer.connect(connack{false});
+  scripted_peer peer(config, store);
+  peer.connect_keeping(connack{false});
   EXPECT_EQ(peer.sent(), (packets{make_publish("t", "8", q1, 1), make_publish("t", "9", q2, 2)}));
   connected event = connected_event(false, 0);
   event.failed = 2;
@@ -501,8 +445,8 @@ TEST(ResumedSession, SessionNotPresentWithFailPolicyFailsInFlight) {
 TEST(ResumedSession, IncomingQoS2IdsSurviveWithTheSession) {
   memory_store store;
   store.add_incoming(5);
-  resumed_peer peer(make_config(protocol_version::v3_1_1, false), store);
-  peer.connect(connack{true});
+  scripted_peer peer(make_config(protocol_version::v3_1_1, false), store);
+  peer.connect_keeping(connack{true});
   peer.sent();
   peer.take_actions();
   // The broker resends the PUBLISH it did not see a PUBREC for: not delivered again.
@@ -517,8 +461,8 @@ TEST(ResumedSession, IncomingQoS2IdsSurviveWithTheSession) {
 TEST(ResumedSession, IncomingQoS2IdsAreForgottenWhenTheSessionIsNot) {
   memory_store store;
   store.add_incoming(5);
-  resumed_peer peer(make_config(protocol_version::v3_1_1, false), store);
-  peer.connect(connack{false});
+  scripted_peer peer(make_config(protocol_version::v3_1_1, false), store);
+  peer.connect_keeping(connack{false});
   EXPECT_EQ(store.incoming_count(), 0u);
   peer.sent();
   peer.take_actions();
@@ -529,9 +473,9 @@ TEST(ResumedSession, IncomingQoS2IdsAreForgottenWhenTheSessionIsNot) {
 
 TEST(ResumedSession, StoreFollowsTheFlow) {
   memory_store store;
-  resumed_peer peer(make_config(protocol_version::v3_1_1, false), store);
-  peer.connect(connack{});
-  auto a = peer.publish("a", q2);
+  scripted_peer peer(make_config(protocol_version::v3_1_1, false), store);
+  peer.connect_keeping(connack{});
+  auto a = peer.publish("t", "a", q2);
   EXPECT_EQ(*store.find(a), record(a, "a", q2, 1, publish_state::sent));
   peer.receive(pubrec{1});
   EXPECT_EQ(*store.find(a), record(a, "a", q2, 1, publish_state::released));
@@ -545,14 +489,14 @@ TEST(ResumedSession, CleanStartClearsTheStoreAtConstruction) {
   fill(store);
   store.add_incoming(5);
   store.add_subscription(sub("a/#"));
-  resumed_peer peer(make_config(protocol_version::v3_1_1, true), store);
+  scripted_peer peer(make_config(protocol_version::v3_1_1, true), store);
   EXPECT_EQ(store.size(), 0u);
   EXPECT_EQ(store.incoming_count(), 0u);
   EXPECT_TRUE(store.subscriptions().empty());
   EXPECT_EQ(peer.client().in_flight(), 0u);
   EXPECT_EQ(peer.client().queued(), 0u);
   EXPECT_EQ(peer.client().packet_ids().size(), 0u);
-  peer.connect(connack{});
+  peer.connect_keeping(connack{});
   EXPECT_TRUE(peer.sent().empty());
   EXPECT_EQ(peer.take_actions(), (actions{keep_alive_armed, connected_event(false, 0)}));
 }

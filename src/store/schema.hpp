@@ -12,10 +12,12 @@ constexpr std::int64_t format_version = 1;
 
 // Outgoing messages are a log of segments (see store_impl.hpp). Keys are
 // (sessions.id << 44) | sequence: segments.key names the segment's first
-// message, changes.key the changed message, removed.key the first message of
-// a run of removed ones, which ends at removed.last. A segment's body is its
-// messages (record_codec.hpp); a change replaces a message's packet id and
-// state (0 queued, 1 sent, 2 released: PUBREL sent).
+// message, changes.key the changed message, removed.key (released.key) the
+// first message of a run of removed (released) ones, which ends at
+// removed.last (released.last). A segment's body is its messages
+// (record_codec.hpp); a change replaces a message's packet id and state (0
+// queued, 1 sent, 2 released: PUBREL sent); a released run turns "sent" into
+// "released"; a removed run removes.
 constexpr const char* create_schema = R"sql(
 BEGIN;
 CREATE TABLE sessions(
@@ -32,6 +34,9 @@ CREATE TABLE changes(
   packet_id INTEGER NOT NULL,
   state INTEGER NOT NULL);
 CREATE TABLE removed(
+  key INTEGER PRIMARY KEY,
+  last INTEGER NOT NULL);
+CREATE TABLE released(
   key INTEGER PRIMARY KEY,
   last INTEGER NOT NULL);
 CREATE TABLE incoming(

@@ -190,6 +190,8 @@ int sqlite_store::impl::prepare() {
   p(delete_changes, "DELETE FROM changes WHERE key BETWEEN ?1 AND ?2");
   p(insert_removed, "INSERT OR REPLACE INTO removed(key, last) VALUES(?1, ?2)");
   p(delete_removed, "DELETE FROM removed WHERE key BETWEEN ?1 AND ?2");
+  p(insert_released, "INSERT OR REPLACE INTO released(key, last) VALUES(?1, ?2)");
+  p(delete_released, "DELETE FROM released WHERE key BETWEEN ?1 AND ?2");
   p(insert_incoming, "INSERT OR IGNORE INTO incoming(session, packet_id) VALUES(?1, ?2)");
   p(delete_incoming, "DELETE FROM incoming WHERE session = ?1 AND packet_id = ?2");
   p(delete_all_incoming, "DELETE FROM incoming WHERE session = ?1");
@@ -270,6 +272,28 @@ int sqlite_store::impl::load(std::error_code& ec, std::string& message) {
       if (auto* r = mirror.find(sequence)) {
         r->message.packet_id = static_cast<std::uint16_t>(packet_id);
         r->state = static_cast<bp::publish_state>(state);
+      }
+    }
+    if (rc != SQLITE_DONE) {
+      return rc;
+    }
+  }
+  {
+    statement q(db.get(), "SELECT key, last FROM released WHERE key BETWEEN ?1 AND ?2", rc);
+    if (rc != SQLITE_OK) {
+      return rc;
+    }
+    q.bind(1, low).bind(2, high);
+    while ((rc = q.step()) == SQLITE_ROW) {
+      const auto first = static_cast<std::uint64_t>(q.integer(0)) & max_sequence;
+      const auto last = static_cast<std::uint64_t>(q.integer(1));
+      if (last < first || last - first > max_sequence) {
+        return damaged("a run of released messages is impossible");
+      }
+      for (auto s = first; s <= last; ++s) {
+        if (auto* r = mirror.find(s); r != nullptr && r->state == bp::publish_state::sent) {
+          r->state = bp::publish_state::released;
+        }
       }
     }
     if (rc != SQLITE_DONE) {

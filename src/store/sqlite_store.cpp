@@ -60,8 +60,16 @@ bp::stored_publish* sqlite_store::find(std::uint64_t sequence) {
 }
 
 void sqlite_store::update(const bp::stored_publish& record) {
-  // A message added since the last commit is written as it is then.
-  impl_->record_ops.try_emplace(record.sequence, impl::op::update);
+  // A message added since the last commit is written as it is then. One
+  // whose PUBREC came with nothing else staged is "sent" on disk with this
+  // packet id (a PUBREC only answers a sent message): marking it released
+  // is enough, and runs of such marks share a row.
+  auto [it, added] = impl_->record_ops.try_emplace(
+      record.sequence,
+      record.state == bp::publish_state::released ? impl::op::release : impl::op::update);
+  if (!added && it->second == impl::op::release) {
+    it->second = impl::op::update; // changed again: write it whole
+  }
 }
 
 void sqlite_store::remove(std::uint64_t sequence) {
@@ -155,9 +163,13 @@ std::vector<std::uint64_t> sqlite_store::not_durable() const {
 
 // The new messages as one segment, the changes of older ones as rows.
 int sqlite_store::impl::write_messages(segment_plan& plan) {
-  std::vector<std::uint64_t> inserted, updated, erased;
+  std::vector<std::uint64_t> inserted, updated, released, erased;
   for (const auto& [sequence, o] : record_ops) {
-    (o == op::insert ? inserted : o == op::update ? updated : erased).push_back(sequence);
+    (o == op::insert    ? inserted
+     : o == op::update  ? updated
+     : o == op::release ? released
+                        : erased)
+        .push_back(sequence);
   }
   int rc = SQLITE_DONE;
   if (!inserted.empty()) {
@@ -185,8 +197,48 @@ int sqlite_store::impl::write_messages(segment_plan& plan) {
     }
   }
   if (rc == SQLITE_DONE) {
+    std::sort(released.begin(), released.end());
+    rc = write_releases(released);
+  }
+  if (rc == SQLITE_DONE) {
     std::sort(erased.begin(), erased.end());
     rc = write_removals(erased, plan);
+  }
+  return rc;
+}
+
+bool sqlite_store::impl::only_released_between(std::uint64_t a, std::uint64_t b) {
+  if (b - a > 256) {
+    return false; // (bounded scan)
+  }
+  for (auto s = a + 1; s < b; ++s) {
+    if (const auto* r = mirror.find(s); r != nullptr && r->state != bp::publish_state::released) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Messages whose PUBREC came, as runs within a segment: a run may span
+// messages that are gone or released already (marking them again changes
+// nothing), never one that is not released.
+int sqlite_store::impl::write_releases(const std::vector<std::uint64_t>& released) {
+  int rc = SQLITE_DONE;
+  for (std::size_t i = 0; rc == SQLITE_DONE && i < released.size();) {
+    auto seg = segment_of(released[i]);
+    if (seg == segments.end()) {
+      ++i; // not in a durable segment (cannot be): a row would outlive it
+      continue;
+    }
+    std::size_t k = i + 1;
+    while (k < released.size() && released[k] <= seg->second.last &&
+           only_released_between(released[k - 1], released[k])) {
+      ++k;
+    }
+    rc = insert_released.bind(1, key(released[i]))
+             .bind(2, static_cast<std::int64_t>(released[k - 1]))
+             .run();
+    i = k;
   }
   return rc;
 }
@@ -217,6 +269,9 @@ int sqlite_store::impl::write_removals(const std::vector<std::uint64_t>& erased,
       }
       if (rc == SQLITE_DONE) {
         rc = delete_removed.bind(1, key(first)).bind(2, key(last)).run();
+      }
+      if (rc == SQLITE_DONE) {
+        rc = delete_released.bind(1, key(first)).bind(2, key(last)).run();
       }
       i = j;
       continue;
@@ -291,7 +346,7 @@ int sqlite_store::impl::write_staged(segment_plan& plan) {
   int rc = SQLITE_DONE;
   if (clear_records) {
     // Everything of the session goes; the segments map is emptied on success.
-    for (auto* st : {&delete_segments, &delete_changes, &delete_removed}) {
+    for (auto* st : {&delete_segments, &delete_changes, &delete_removed, &delete_released}) {
       if (rc == SQLITE_DONE) {
         rc = st->bind(1, key(0)).bind(2, key(max_sequence)).run();
       }

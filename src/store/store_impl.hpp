@@ -8,7 +8,8 @@
 // row, not one per message. A message's later changes are small rows:
 // `changes` (a new packet id and state) and `removed` (a run of removed
 // messages of one segment); a segment whose messages are all removed is
-// deleted with its rows. Keys pack the session with a sequence (see key()).
+// deleted with its rows. A run of messages whose PUBREC came is one
+// `released` row. Keys pack the session with a sequence (see key()).
 
 #include <braid/protocol/session/memory_store.hpp>
 #include <braid/store/sqlite_store.hpp>
@@ -36,8 +37,10 @@ inline std::error_code commit_error(int rc) {
 } // namespace store_detail
 
 struct sqlite_store::impl {
-  // What a message needs written at the next flush.
-  enum class op : std::uint8_t { insert, update, erase };
+  // What a message needs written at the next flush: all of it (a new one),
+  // its packet id and state (a change), only "released" (its PUBREC came and
+  // what is on disk is "sent" with the same packet id), or its removal.
+  enum class op : std::uint8_t { insert, update, release, erase };
   // A segment that is durable: the last sequence in it, its live messages.
   struct segment {
     std::uint64_t last = 0;
@@ -79,9 +82,10 @@ struct sqlite_store::impl {
   };
 
   store_detail::statement insert_segment, delete_segment, delete_segments, upsert_change,
-      delete_changes, insert_removed, delete_removed, insert_incoming, delete_incoming,
-      delete_all_incoming, delete_subscriptions, insert_subscription, set_accepted, put_value,
-      delete_value, get_value, begin, commit, rollback;
+      delete_changes, insert_removed, delete_removed, insert_released, delete_released,
+      insert_incoming, delete_incoming, delete_all_incoming, delete_subscriptions,
+      insert_subscription, set_accepted, put_value, delete_value, get_value, begin, commit,
+      rollback;
 
   bool staged() const {
     return !record_ops.empty() || !dead_segments.empty() || !incoming_ops.empty() ||
@@ -103,6 +107,9 @@ struct sqlite_store::impl {
   int write_staged(segment_plan& plan);
   int write_messages(segment_plan& plan);
   int write_removals(const std::vector<std::uint64_t>& erased, segment_plan& plan);
+  int write_releases(const std::vector<std::uint64_t>& released);
+  /// Whether nothing live but released messages lies strictly between a and b.
+  bool only_released_between(std::uint64_t a, std::uint64_t b);
   int write_rest();
 };
 

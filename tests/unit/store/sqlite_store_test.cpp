@@ -345,13 +345,18 @@ TEST_F(SqliteStore, ARandomHistoryReadsBackAsAPlainMapHoldsIt) {
                                       : pick(std::min<std::size_t>(3, model.size())));
         store->remove(it->first);
         model.erase(it);
-      } else if (what < 75 && !model.empty()) { // sent, or PUBREC received
+      } else if (what < 75 && !model.empty()) { // sent (a packet id), or PUBREC received
         auto it = model.begin();
         std::advance(it, pick(model.size()));
         auto* r = store->find(it->first);
-        r->state = r->state == bp::publish_state::queued ? bp::publish_state::sent
-                                                         : bp::publish_state::released;
-        r->message.packet_id = static_cast<std::uint16_t>(1 + pick(65535));
+        if (r->state == bp::publish_state::queued) {
+          r->state = bp::publish_state::sent;
+          r->message.packet_id = static_cast<std::uint16_t>(1 + pick(65535));
+        } else if (r->state == bp::publish_state::sent) {
+          r->state = bp::publish_state::released;
+        } else {
+          continue;
+        }
         store->update(*r);
         it->second = *r;
       } else if (what < 80) {
@@ -382,7 +387,7 @@ TEST_F(SqliteStore, ARandomHistoryReadsBackAsAPlainMapHoldsIt) {
     store.reset();
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-    for (const char* table : {"segments", "changes", "removed"}) {
+    for (const char* table : {"segments", "changes", "removed", "released"}) {
       sqlite3_stmt* st = nullptr;
       ASSERT_EQ(sqlite3_prepare_v2(db, (std::string("SELECT count(*) FROM ") + table).c_str(), -1,
                                    &st, nullptr),

@@ -67,7 +67,7 @@ struct client_options {
   /// survives reconnects, not a restart). A braid::sqlite_store keeps it
   /// across a crash of the process: use it with clean_start off and the
   /// client id the store was opened for. The client commits the store before
-  /// it writes what depends on it, and before completions run.
+  /// it writes what depends on it (see sqlite_store.hpp).
   std::shared_ptr<protocol::session_store> store{};
   /// Called on the client's strand with every application message as it
   /// arrives, before the message is acknowledged to the broker and before the

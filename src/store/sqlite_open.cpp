@@ -209,8 +209,9 @@ int sqlite_store::impl::prepare() {
   return rc;
 }
 
-// Reads the session's rows into the mirror: the segments, then the changes
-// and removals made since each was written. A row that cannot be what it
+// Reads the session's rows into the mirror: the segments, then the released
+// runs (which only turn a segment's "sent" into "released"), then the
+// changes (a message's whole state, which wins), then the removals. A row that cannot be what it
 // should means the file is damaged.
 int sqlite_store::impl::load(std::error_code& ec, std::string& message) {
   int rc = SQLITE_OK;
@@ -255,6 +256,28 @@ int sqlite_store::impl::load(std::error_code& ec, std::string& message) {
     }
   }
   {
+    statement q(db.get(), "SELECT key, last FROM released WHERE key BETWEEN ?1 AND ?2", rc);
+    if (rc != SQLITE_OK) {
+      return rc;
+    }
+    q.bind(1, low).bind(2, high);
+    while ((rc = q.step()) == SQLITE_ROW) {
+      const auto first = static_cast<std::uint64_t>(q.integer(0)) & max_sequence;
+      const auto last = static_cast<std::uint64_t>(q.integer(1));
+      if (last < first || last - first > max_sequence) {
+        return damaged("a run of released messages is impossible");
+      }
+      for (auto s = first; s <= last; ++s) {
+        if (auto* r = mirror.find(s); r != nullptr && r->state == bp::publish_state::sent) {
+          r->state = bp::publish_state::released;
+        }
+      }
+    }
+    if (rc != SQLITE_DONE) {
+      return rc;
+    }
+  }
+  {
     statement q(db.get(), "SELECT key, packet_id, state FROM changes WHERE key BETWEEN ?1 AND ?2",
                 rc);
     if (rc != SQLITE_OK) {
@@ -272,28 +295,7 @@ int sqlite_store::impl::load(std::error_code& ec, std::string& message) {
       if (auto* r = mirror.find(sequence)) {
         r->message.packet_id = static_cast<std::uint16_t>(packet_id);
         r->state = static_cast<bp::publish_state>(state);
-      }
-    }
-    if (rc != SQLITE_DONE) {
-      return rc;
-    }
-  }
-  {
-    statement q(db.get(), "SELECT key, last FROM released WHERE key BETWEEN ?1 AND ?2", rc);
-    if (rc != SQLITE_OK) {
-      return rc;
-    }
-    q.bind(1, low).bind(2, high);
-    while ((rc = q.step()) == SQLITE_ROW) {
-      const auto first = static_cast<std::uint64_t>(q.integer(0)) & max_sequence;
-      const auto last = static_cast<std::uint64_t>(q.integer(1));
-      if (last < first || last - first > max_sequence) {
-        return damaged("a run of released messages is impossible");
-      }
-      for (auto s = first; s <= last; ++s) {
-        if (auto* r = mirror.find(s); r != nullptr && r->state == bp::publish_state::sent) {
-          r->state = bp::publish_state::released;
-        }
+        changed.insert(sequence);
       }
     }
     if (rc != SQLITE_DONE) {
@@ -325,8 +327,9 @@ int sqlite_store::impl::load(std::error_code& ec, std::string& message) {
     }
   }
   for (const auto& [first, seg] : segments) {
+    next_free = std::max(next_free, seg.last + 1);
     if (seg.live == 0) {
-      dead_segments.push_back(first); // deleted at the next commit
+      dead_segments.emplace_back(first, seg.last); // deleted, with its rows, at the next commit
     }
   }
   std::erase_if(segments, [](const auto& e) { return e.second.live == 0; });

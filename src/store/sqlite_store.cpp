@@ -64,9 +64,10 @@ void sqlite_store::update(const bp::stored_publish& record) {
   // whose PUBREC came with nothing else staged is "sent" on disk with this
   // packet id (a PUBREC only answers a sent message): marking it released
   // is enough, and runs of such marks share a row.
+  const bool release_only =
+      record.state == bp::publish_state::released && !impl_->changed.contains(record.sequence);
   auto [it, added] = impl_->record_ops.try_emplace(
-      record.sequence,
-      record.state == bp::publish_state::released ? impl::op::release : impl::op::update);
+      record.sequence, release_only ? impl::op::release : impl::op::update);
   if (!added && it->second == impl::op::release) {
     it->second = impl::op::update; // changed again: write it whole
   }
@@ -77,10 +78,12 @@ void sqlite_store::remove(std::uint64_t sequence) {
     return;
   }
   impl_->mirror.remove(sequence);
+  impl_->changed.erase(sequence);
   auto [it, added] = impl_->record_ops.try_emplace(sequence, impl::op::erase);
   if (!added) {
     if (it->second == impl::op::insert) {
-      impl_->record_ops.erase(it); // never written: nothing to undo
+      impl_->record_ops.erase(it); // never written: nothing to undo, nor to count
+      --impl_->accepted_added;
     } else {
       it->second = impl::op::erase;
     }
@@ -89,6 +92,10 @@ void sqlite_store::remove(std::uint64_t sequence) {
 
 std::vector<std::uint64_t> sqlite_store::sequences() const {
   return impl_->mirror.sequences();
+}
+
+std::uint64_t sqlite_store::next_free_sequence() const {
+  return impl_->next_free;
 }
 
 void sqlite_store::add_incoming(std::uint16_t packet_id) {
@@ -172,28 +179,42 @@ int sqlite_store::impl::write_messages(segment_plan& plan) {
         .push_back(sequence);
   }
   int rc = SQLITE_DONE;
-  if (!inserted.empty()) {
-    std::sort(inserted.begin(), inserted.end());
-    bp::bytes body;
-    segment seg;
-    for (auto s : inserted) {
-      // (The session checked the properties before accepting the message.)
-      if (const auto* r = mirror.find(s); r != nullptr && append_record(*r, body)) {
-        seg.last = s;
-        ++seg.live;
-      }
+  // New messages: one segment, or several when they are many bytes.
+  std::sort(inserted.begin(), inserted.end());
+  bp::bytes body;
+  std::uint64_t first = 0;
+  segment seg;
+  auto write_segment = [&] {
+    if (seg.live != 0 && rc == SQLITE_DONE) {
+      rc = insert_segment.bind(1, key(first)).bind(2, bp::byte_view(body)).run();
+      plan.added.emplace_back(first, seg);
     }
-    if (seg.live != 0) {
-      rc = insert_segment.bind(1, key(inserted.front())).bind(2, bp::byte_view(body)).run();
-      plan.added.emplace(inserted.front(), seg);
+    body.clear();
+    seg = segment{};
+  };
+  for (auto s : inserted) {
+    const auto* r = mirror.find(s);
+    if (r == nullptr) {
+      continue;
+    }
+    if (seg.live != 0 && body.size() + r->message.payload.size() > segment_bytes) {
+      write_segment();
+    }
+    // (The session checked the properties before accepting the message.)
+    if (append_record(*r, body)) {
+      first = seg.live == 0 ? s : first;
+      seg.last = s;
+      ++seg.live;
     }
   }
+  write_segment();
   for (std::size_t i = 0; rc == SQLITE_DONE && i < updated.size(); ++i) {
     if (const auto* r = mirror.find(updated[i])) {
       rc = upsert_change.bind(1, key(updated[i]))
                .bind(2, std::int64_t{r->message.packet_id})
                .bind(3, static_cast<std::int64_t>(r->state))
                .run();
+      plan.changed.push_back(updated[i]);
     }
   }
   if (rc == SQLITE_DONE) {
@@ -263,16 +284,7 @@ int sqlite_store::impl::write_removals(const std::vector<std::uint64_t>& erased,
     }
     plan.removed.emplace_back(first, j - i);
     if (seg->second.live == j - i) {
-      rc = delete_segment.bind(1, key(first)).run();
-      if (rc == SQLITE_DONE) {
-        rc = delete_changes.bind(1, key(first)).bind(2, key(last)).run();
-      }
-      if (rc == SQLITE_DONE) {
-        rc = delete_removed.bind(1, key(first)).bind(2, key(last)).run();
-      }
-      if (rc == SQLITE_DONE) {
-        rc = delete_released.bind(1, key(first)).bind(2, key(last)).run();
-      }
+      rc = delete_segment_rows(first, last);
       i = j;
       continue;
     }
@@ -293,6 +305,17 @@ int sqlite_store::impl::write_removals(const std::vector<std::uint64_t>& erased,
                .bind(2, static_cast<std::int64_t>(erased[k - 1]))
                .run();
       i = k;
+    }
+  }
+  return rc;
+}
+
+// A segment and every row about its messages.
+int sqlite_store::impl::delete_segment_rows(std::uint64_t first, std::uint64_t last) {
+  int rc = delete_segment.bind(1, key(first)).run();
+  for (auto* st : {&delete_changes, &delete_removed, &delete_released}) {
+    if (rc == SQLITE_DONE) {
+      rc = st->bind(1, key(first)).bind(2, key(last)).run();
     }
   }
   return rc;
@@ -359,7 +382,7 @@ int sqlite_store::impl::write_staged(segment_plan& plan) {
     rc = delete_all_incoming.bind(1, session).run();
   }
   for (std::size_t i = 0; rc == SQLITE_DONE && i < dead_segments.size(); ++i) {
-    rc = delete_segment.bind(1, key(dead_segments[i])).run();
+    rc = delete_segment_rows(dead_segments[i].first, dead_segments[i].second);
   }
   if (rc == SQLITE_DONE) {
     rc = write_messages(plan);
@@ -374,6 +397,7 @@ std::error_code sqlite_store::flush() {
   }
   if (s.clear_records) {
     s.segments.clear(); // the old segments' messages are gone from the mirror too
+    s.changed.clear();
   }
   impl::segment_plan plan;
   int rc = s.begin.run();
@@ -392,8 +416,8 @@ std::error_code sqlite_store::flush() {
                                   : "could not commit. The publishes of this commit failed; the "
                                     "rest is kept and written again",
                               rc);
-    if (s.db.in_transaction()) {
-      (void)s.rollback.run();
+    if (s.db.in_transaction() && s.rollback.run() != SQLITE_DONE && s.db.in_transaction()) {
+      (void)s.db.exec("ROLLBACK"); // never leave the transaction open
     }
     return ec;
   }
@@ -405,8 +429,14 @@ std::error_code sqlite_store::flush() {
       }
     }
   }
-  if (plan.added) {
-    s.segments.insert(*plan.added);
+  for (const auto& added : plan.added) {
+    s.segments.insert(added);
+    s.next_free = std::max(s.next_free, added.second.last + 1);
+  }
+  for (auto sequence : plan.changed) {
+    if (s.mirror.find(sequence) != nullptr) {
+      s.changed.insert(sequence);
+    }
   }
   s.accepted = (s.clear_records ? 0 : s.accepted) + s.accepted_added;
   s.forget_staged();

@@ -18,6 +18,7 @@
 
 #include <map>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace braid {
 
@@ -62,24 +63,32 @@ struct sqlite_store::impl {
   std::uint64_t accepted = 0; // as committed
   protocol::memory_store mirror;
   std::map<std::uint64_t, segment> segments; // durable ones, by first sequence
+  std::uint64_t next_free = 1;               // above every segment ever loaded or written
+  // Messages with a `changes` row on disk: their PUBREC is written as a
+  // change too (a released run only covers what a segment says is sent).
+  std::unordered_set<std::uint64_t> changed;
   std::string last_error;
 
   // Staged changes.
   std::unordered_map<std::uint64_t, op> record_ops;
-  std::vector<std::uint64_t> dead_segments;   // found empty when loading
-  std::map<std::uint16_t, bool> incoming_ops; // id -> present
-  bool clear_records = false;                 // every message and incoming id first
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> dead_segments; // empty at load: first, last
+  std::map<std::uint16_t, bool> incoming_ops;                         // id -> present
+  bool clear_records = false; // every message and incoming id first
   bool clear_incoming = false;
   bool clear_subscriptions = false;
   bool subscriptions_changed = false;
   std::uint64_t accepted_added = 0;
   std::map<std::string, std::optional<protocol::bytes>, std::less<>> value_ops;
 
-  // What a commit does to `segments` once it succeeds.
+  // What a commit does to `segments` and `changed` once it succeeds.
   struct segment_plan {
-    std::optional<std::pair<std::uint64_t, segment>> added;
+    std::vector<std::pair<std::uint64_t, segment>> added;
     std::vector<std::pair<std::uint64_t, std::size_t>> removed; // first, messages removed
+    std::vector<std::uint64_t> changed;                         // change rows written
   };
+  /// A segment's body stays under this (a larger message is a segment alone),
+  /// well within SQLite's limit on a blob.
+  static constexpr std::size_t segment_bytes = 16u << 20;
 
   store_detail::statement insert_segment, delete_segment, delete_segments, upsert_change,
       delete_changes, insert_removed, delete_removed, insert_released, delete_released,
@@ -107,6 +116,7 @@ struct sqlite_store::impl {
   int write_staged(segment_plan& plan);
   int write_messages(segment_plan& plan);
   int write_removals(const std::vector<std::uint64_t>& erased, segment_plan& plan);
+  int delete_segment_rows(std::uint64_t first, std::uint64_t last);
   int write_releases(const std::vector<std::uint64_t>& released);
   /// Whether nothing live but released messages lies strictly between a and b.
   bool only_released_between(std::uint64_t a, std::uint64_t b);

@@ -18,11 +18,13 @@
 // application's values.
 //
 // Ordering: every change is staged in memory and committed by flush(), which
-// the client calls before it writes the packets that depend on the changes —
-// a message is durable before its PUBLISH is sent, a PUBREC state before the
-// PUBREL, an incoming QoS 2 id before its PUBREC — and before completions
-// that follow an acknowledgement run. Changes that come together (a burst of
-// publishes, a read full of PUBACKs) share one transaction: group commit.
+// the client calls before it writes the packets that depend on the changes:
+// a message is durable before its PUBLISH is sent (so before its publish can
+// complete), a PUBREC state before the PUBREL, an incoming QoS 2 id before
+// its PUBREC. The removal of an acknowledged message is committed soon after
+// (a crash in between resends it: a QoS 1 duplicate, or a PUBREL the broker
+// answers). Changes that come together (a burst of publishes, a read full of
+// PUBACKs) share one transaction: group commit.
 //
 // Durability (sync_policy): os_buffered commits to the operating system
 // without waiting for the disk — nothing is lost when the process crashes or
@@ -90,6 +92,7 @@ public:
   void update(const protocol::stored_publish& record) override;
   void remove(std::uint64_t sequence) override;
   std::vector<std::uint64_t> sequences() const override;
+  std::uint64_t next_free_sequence() const override;
   void add_incoming(std::uint16_t packet_id) override;
   bool contains_incoming(std::uint16_t packet_id) const override;
   bool remove_incoming(std::uint16_t packet_id) override;
@@ -108,8 +111,9 @@ public:
 
   // --- the application's side ----------------------------------------------
   /// QoS 1/2 messages durably accepted for this session since the store was
-  /// created or last cleared, acknowledged or not. A publisher that numbers
-  /// its messages resumes after a crash from this count.
+  /// created or last cleared, acknowledged or not (one removed before it was
+  /// committed — cancelled, or failed by a commit — is not counted). A
+  /// publisher that numbers its messages resumes after a crash from this count.
   std::uint64_t accepted() const noexcept;
   /// A value of the application's, committed in the same transaction as the
   /// session's next changes: written from the arrival hook, it is durable

@@ -29,6 +29,7 @@ session::session(session_config config, session_store& store)
     return;
   }
   // Resume what a durable store kept: in-flight messages keep their ids.
+  next_id_ = std::max(next_id_, store_.next_free_sequence());
   for (auto sequence : store_.sequences()) {
     auto* record = store_.find(sequence);
     if (record == nullptr) {

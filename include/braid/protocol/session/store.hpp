@@ -46,6 +46,9 @@ public:
   virtual void remove(std::uint64_t sequence) = 0;
   /// Every record, in sequence order.
   virtual std::vector<std::uint64_t> sequences() const = 0;
+  /// The lowest sequence new records may take: a durable store may still
+  /// hold traces of removed records below it (0: no such constraint).
+  virtual std::uint64_t next_free_sequence() const { return 0; }
 
   /// Incoming QoS 2 packet ids received (PUBREC sent) and not yet released.
   virtual void add_incoming(std::uint16_t packet_id) = 0;

@@ -286,22 +286,28 @@ void client_impl::flush_soon() {
   flush_posted_ = true;
   asio::post(strand_, [self = shared_from_this()] {
     self->flush_posted_ = false;
-    if (!self->write_in_flight_) {
-      self->make_durable();
-    }
-    self->flush();
+    self->write_out();
   });
 }
 
-// Everything the session produced since the last write goes out in one write,
-// after the store has made durable what it depends on.
+// Output goes out at once; changes of the store alone wait a little, to be
+// committed with what follows (flush_soon).
 void client_impl::flush() {
   if (write_in_flight_) {
     return; // on_written flushes again
   }
   if (open_ && !closing_ && !session_.has_output() && store_->dirty()) {
-    flush_soon(); // nothing to write yet: commit with what follows
+    flush_soon();
     return;
+  }
+  write_out();
+}
+
+// Commits what the output depends on, then writes everything the session
+// produced since the last write, in one write.
+void client_impl::write_out() {
+  if (write_in_flight_) {
+    return; // on_written flushes again
   }
   make_durable();
   if (!open_) {

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,10 +42,6 @@ public:
                       static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
   }
-  statement& bind_null(int i) {
-    sqlite3_bind_null(stmt_, i);
-    return *this;
-  }
   /// SQLITE_ROW, SQLITE_DONE or an error.
   int step() { return sqlite3_step(stmt_); }
   /// Steps a statement that returns no row, then resets it.
@@ -64,7 +61,6 @@ public:
     auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, col));
     return {p, p == nullptr ? 0 : static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))};
   }
-  bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 private:
   sqlite3_stmt* stmt_ = nullptr;
@@ -105,5 +101,27 @@ public:
 private:
   sqlite3* db_ = nullptr;
 };
+
+/// Runs `sql` with `params` bound as ?1, ?2, ... and calls `row(statement&)`
+/// for every row; `row` returns SQLITE_OK to go on, or an error to stop
+/// with. Returns SQLITE_OK or the first error.
+template <class Row>
+int each_row(sqlite3* db, const char* sql, std::initializer_list<std::int64_t> params, Row row) {
+  int rc = SQLITE_OK;
+  statement q(db, sql, rc);
+  if (rc != SQLITE_OK) {
+    return rc;
+  }
+  int i = 1;
+  for (auto p : params) {
+    q.bind(i++, p);
+  }
+  while ((rc = q.step()) == SQLITE_ROW) {
+    if (const int stop = row(q); stop != SQLITE_OK) {
+      return stop;
+    }
+  }
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
 
 } // namespace braid::store_detail

@@ -214,7 +214,6 @@ int sqlite_store::impl::prepare() {
 // changes (a message's whole state, which wins), then the removals. A row that cannot be what it
 // should means the file is damaged.
 int sqlite_store::impl::load(std::error_code& ec, std::string& message) {
-  int rc = SQLITE_OK;
   auto damaged = [&](std::string_view what) {
     ec = store_errc::not_a_store;
     message = "braid store " + options.path + " is damaged: " + std::string(what) +
@@ -222,109 +221,90 @@ int sqlite_store::impl::load(std::error_code& ec, std::string& message) {
               "or restore it from a backup";
     return SQLITE_CORRUPT;
   };
-  const auto low = key(0), high = key(max_sequence);
-  {
-    statement q(db.get(), "SELECT key, body FROM segments WHERE key BETWEEN ?1 AND ?2 ORDER BY key",
-                rc);
-    if (rc != SQLITE_OK) {
-      return rc;
-    }
-    q.bind(1, low).bind(2, high);
-    std::string why;
-    while ((rc = q.step()) == SQLITE_ROW) {
-      const auto first = static_cast<std::uint64_t>(q.integer(0)) & max_sequence;
-      segment seg;
-      bool ordered = true;
-      const bool read = read_records(
-          q.blob(1),
-          [&](bp::stored_publish&& r) {
-            ordered = ordered && r.sequence >= first && (seg.live == 0 || r.sequence > seg.last) &&
-                      (segments.empty() || r.sequence > std::prev(segments.end())->second.last);
-            seg.last = r.sequence;
-            ++seg.live;
-            mirror.add(std::move(r));
-          },
-          why);
-      if (!read || !ordered || seg.live == 0) {
-        return damaged("segment " + std::to_string(first) +
-                       (read ? (ordered ? " is empty" : " is out of order") : ": " + why));
-      }
-      segments.emplace(first, seg);
-    }
-    if (rc != SQLITE_DONE) {
-      return rc;
-    }
-  }
-  {
-    statement q(db.get(), "SELECT key, last FROM released WHERE key BETWEEN ?1 AND ?2", rc);
-    if (rc != SQLITE_OK) {
-      return rc;
-    }
-    q.bind(1, low).bind(2, high);
-    while ((rc = q.step()) == SQLITE_ROW) {
-      const auto first = static_cast<std::uint64_t>(q.integer(0)) & max_sequence;
-      const auto last = static_cast<std::uint64_t>(q.integer(1));
-      if (last < first || last - first > max_sequence) {
-        return damaged("a run of released messages is impossible");
-      }
-      for (auto s = first; s <= last; ++s) {
-        if (auto* r = mirror.find(s); r != nullptr && r->state == bp::publish_state::sent) {
-          r->state = bp::publish_state::released;
+  auto sequence_of = [](const statement& q) {
+    return static_cast<std::uint64_t>(q.integer(0)) & max_sequence;
+  };
+  const std::initializer_list<std::int64_t> range{key(0), key(max_sequence)};
+  std::string why;
+  int rc = each_row(
+      db.get(), "SELECT key, body FROM segments WHERE key BETWEEN ?1 AND ?2 ORDER BY key", range,
+      [&](statement& q) {
+        const auto first = sequence_of(q);
+        segment seg;
+        bool ordered = true;
+        const bool read = read_records(
+            q.blob(1),
+            [&](bp::stored_publish&& r) {
+              ordered = ordered && r.sequence >= first &&
+                        (seg.live == 0 || r.sequence > seg.last) &&
+                        (segments.empty() || r.sequence > std::prev(segments.end())->second.last);
+              seg.last = r.sequence;
+              ++seg.live;
+              mirror.add(std::move(r));
+            },
+            why);
+        if (!read || !ordered || seg.live == 0) {
+          return damaged("segment " + std::to_string(first) +
+                         (read ? (ordered ? " is empty" : " is out of order") : ": " + why));
         }
-      }
-    }
-    if (rc != SQLITE_DONE) {
-      return rc;
-    }
+        segments.emplace(first, seg);
+        return SQLITE_OK;
+      });
+  if (rc == SQLITE_OK) {
+    rc = each_row(db.get(), "SELECT key, last FROM released WHERE key BETWEEN ?1 AND ?2", range,
+                  [&](statement& q) {
+                    const auto first = sequence_of(q);
+                    const auto last = static_cast<std::uint64_t>(q.integer(1));
+                    if (last < first || last - first > max_sequence) {
+                      return damaged("a run of released messages is impossible");
+                    }
+                    for (auto s = first; s <= last; ++s) {
+                      if (auto* r = mirror.find(s);
+                          r != nullptr && r->state == bp::publish_state::sent) {
+                        r->state = bp::publish_state::released;
+                      }
+                    }
+                    return SQLITE_OK;
+                  });
   }
-  {
-    statement q(db.get(), "SELECT key, packet_id, state FROM changes WHERE key BETWEEN ?1 AND ?2",
-                rc);
-    if (rc != SQLITE_OK) {
-      return rc;
-    }
-    q.bind(1, low).bind(2, high);
-    while ((rc = q.step()) == SQLITE_ROW) {
-      const auto sequence = static_cast<std::uint64_t>(q.integer(0)) & max_sequence;
-      const auto packet_id = q.integer(1), state = q.integer(2);
-      if (packet_id < 0 || packet_id > 65535 || state < 0 || state > 2 ||
-          (state != 0 && packet_id == 0)) {
-        return damaged("the change of message " + std::to_string(sequence) +
-                       " has impossible values");
-      }
-      if (auto* r = mirror.find(sequence)) {
-        r->message.packet_id = static_cast<std::uint16_t>(packet_id);
-        r->state = static_cast<bp::publish_state>(state);
-        changed.insert(sequence);
-      }
-    }
-    if (rc != SQLITE_DONE) {
-      return rc;
-    }
+  if (rc == SQLITE_OK) {
+    rc = each_row(db.get(), "SELECT key, packet_id, state FROM changes WHERE key BETWEEN ?1 AND ?2",
+                  range, [&](statement& q) {
+                    const auto sequence = sequence_of(q);
+                    const auto packet_id = q.integer(1), state = q.integer(2);
+                    if (packet_id < 0 || packet_id > 65535 || state < 0 || state > 2 ||
+                        (state != 0 && packet_id == 0)) {
+                      return damaged("the change of message " + std::to_string(sequence) +
+                                     " has impossible values");
+                    }
+                    if (auto* r = mirror.find(sequence)) {
+                      r->message.packet_id = static_cast<std::uint16_t>(packet_id);
+                      r->state = static_cast<bp::publish_state>(state);
+                      changed.insert(sequence);
+                    }
+                    return SQLITE_OK;
+                  });
   }
-  {
-    statement q(db.get(), "SELECT key, last FROM removed WHERE key BETWEEN ?1 AND ?2", rc);
-    if (rc != SQLITE_OK) {
-      return rc;
-    }
-    q.bind(1, low).bind(2, high);
-    while ((rc = q.step()) == SQLITE_ROW) {
-      const auto first = static_cast<std::uint64_t>(q.integer(0)) & max_sequence;
-      const auto last = static_cast<std::uint64_t>(q.integer(1));
-      auto seg = segment_of(first);
-      if (seg == segments.end() || last < first || last > seg->second.last) {
-        continue; // removals of a segment that is gone
-      }
-      for (auto s = first; s <= last; ++s) {
-        if (mirror.find(s) != nullptr) {
-          mirror.remove(s);
-          --seg->second.live;
-        }
-      }
-    }
-    if (rc != SQLITE_DONE) {
-      return rc;
-    }
+  if (rc == SQLITE_OK) {
+    rc = each_row(db.get(), "SELECT key, last FROM removed WHERE key BETWEEN ?1 AND ?2", range,
+                  [&](statement& q) {
+                    const auto first = sequence_of(q);
+                    const auto last = static_cast<std::uint64_t>(q.integer(1));
+                    auto seg = segment_of(first);
+                    if (seg == segments.end() || last < first || last > seg->second.last) {
+                      return SQLITE_OK; // removals of a segment that is gone
+                    }
+                    for (auto s = first; s <= last; ++s) {
+                      if (mirror.find(s) != nullptr) {
+                        mirror.remove(s);
+                        --seg->second.live;
+                      }
+                    }
+                    return SQLITE_OK;
+                  });
+  }
+  if (rc != SQLITE_OK) {
+    return rc;
   }
   for (const auto& [first, seg] : segments) {
     next_free = std::max(next_free, seg.last + 1);
@@ -333,45 +313,35 @@ int sqlite_store::impl::load(std::error_code& ec, std::string& message) {
     }
   }
   std::erase_if(segments, [](const auto& e) { return e.second.live == 0; });
-  {
-    statement q(db.get(), "SELECT packet_id FROM incoming WHERE session = ?1", rc);
-    if (rc != SQLITE_OK) {
-      return rc;
-    }
-    q.bind(1, session);
-    while ((rc = q.step()) == SQLITE_ROW) {
-      const auto id = q.integer(0);
-      if (id < 1 || id > 65535) {
-        return damaged("an incoming packet id is out of range");
-      }
-      mirror.add_incoming(static_cast<std::uint16_t>(id));
-    }
-    if (rc != SQLITE_DONE) {
-      return rc;
-    }
-  }
-  statement q(db.get(),
-              "SELECT filter, qos, no_local, retain_as_published, retain_handling FROM "
-              "subscriptions WHERE session = ?1 ORDER BY position",
-              rc);
+  rc = each_row(db.get(), "SELECT packet_id FROM incoming WHERE session = ?1", {session},
+                [&](statement& q) {
+                  const auto id = q.integer(0);
+                  if (id < 1 || id > 65535) {
+                    return damaged("an incoming packet id is out of range");
+                  }
+                  mirror.add_incoming(static_cast<std::uint16_t>(id));
+                  return SQLITE_OK;
+                });
   if (rc != SQLITE_OK) {
     return rc;
   }
-  q.bind(1, session);
-  while ((rc = q.step()) == SQLITE_ROW) {
-    bp::subscription sub;
-    sub.filter.assign(q.text(0));
-    const auto qos = q.integer(1), handling = q.integer(4);
-    if (qos < 0 || qos > 2 || handling < 0 || handling > 2) {
-      return damaged("a subscription has impossible options");
-    }
-    sub.options.max_qos = static_cast<bp::qos>(qos);
-    sub.options.no_local = q.integer(2) != 0;
-    sub.options.retain_as_published = q.integer(3) != 0;
-    sub.options.retain_handling = static_cast<bp::retain_handling>(handling);
-    mirror.add_subscription(sub);
-  }
-  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  return each_row(db.get(),
+                  "SELECT filter, qos, no_local, retain_as_published, retain_handling FROM "
+                  "subscriptions WHERE session = ?1 ORDER BY position",
+                  {session}, [&](statement& q) {
+                    bp::subscription sub;
+                    sub.filter.assign(q.text(0));
+                    const auto qos = q.integer(1), handling = q.integer(4);
+                    if (qos < 0 || qos > 2 || handling < 0 || handling > 2) {
+                      return damaged("a subscription has impossible options");
+                    }
+                    sub.options.max_qos = static_cast<bp::qos>(qos);
+                    sub.options.no_local = q.integer(2) != 0;
+                    sub.options.retain_as_published = q.integer(3) != 0;
+                    sub.options.retain_handling = static_cast<bp::retain_handling>(handling);
+                    mirror.add_subscription(sub);
+                    return SQLITE_OK;
+                  });
 }
 
 } // namespace braid

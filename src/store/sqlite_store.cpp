@@ -228,40 +228,61 @@ int sqlite_store::impl::write_messages(segment_plan& plan) {
   return rc;
 }
 
-bool sqlite_store::impl::only_released_between(std::uint64_t a, std::uint64_t b) {
+bool sqlite_store::impl::run_may_span(std::uint64_t a, std::uint64_t b, bool released_ok) {
   if (b - a > 256) {
-    return false; // (bounded scan)
+    return false; // (a bounded scan: far apart, the run ends)
   }
   for (auto s = a + 1; s < b; ++s) {
-    if (const auto* r = mirror.find(s); r != nullptr && r->state != bp::publish_state::released) {
+    const auto* r = mirror.find(s);
+    if (r != nullptr && !(released_ok && r->state == bp::publish_state::released)) {
       return false;
     }
   }
   return true;
 }
 
-// Messages whose PUBREC came, as runs within a segment: a run may span
-// messages that are gone or released already (marking them again changes
-// nothing), never one that is not released.
-int sqlite_store::impl::write_releases(const std::vector<std::uint64_t>& released) {
+int sqlite_store::impl::write_runs(statement& insert, std::span<const std::uint64_t> sequences,
+                                   bool released_ok) {
   int rc = SQLITE_DONE;
-  for (std::size_t i = 0; rc == SQLITE_DONE && i < released.size();) {
-    auto seg = segment_of(released[i]);
-    if (seg == segments.end()) {
-      ++i; // not in a durable segment (cannot be): a row would outlive it
-      continue;
-    }
+  for (std::size_t i = 0; rc == SQLITE_DONE && i < sequences.size();) {
     std::size_t k = i + 1;
-    while (k < released.size() && released[k] <= seg->second.last &&
-           only_released_between(released[k - 1], released[k])) {
+    while (k < sequences.size() && run_may_span(sequences[k - 1], sequences[k], released_ok)) {
       ++k;
     }
-    rc = insert_released.bind(1, key(released[i]))
-             .bind(2, static_cast<std::int64_t>(released[k - 1]))
+    rc = insert.bind(1, key(sequences[i]))
+             .bind(2, static_cast<std::int64_t>(sequences[k - 1]))
              .run();
     i = k;
   }
   return rc;
+}
+
+int sqlite_store::impl::for_each_segment(const std::vector<std::uint64_t>& sequences,
+                                         const per_segment& each) {
+  int rc = SQLITE_DONE;
+  for (std::size_t i = 0; rc == SQLITE_DONE && i < sequences.size();) {
+    auto seg = segment_of(sequences[i]);
+    if (seg == segments.end()) {
+      ++i; // not in a durable segment: nothing on disk to change
+      continue;
+    }
+    std::size_t j = i;
+    while (j < sequences.size() && sequences[j] <= seg->second.last) {
+      ++j;
+    }
+    rc = each(seg, std::span(sequences).subspan(i, j - i));
+    i = j;
+  }
+  return rc;
+}
+
+// Messages whose PUBREC came, as runs within a segment: a run may span
+// messages that are gone or released already (marking them again changes
+// nothing), never one that is not released.
+int sqlite_store::impl::write_releases(const std::vector<std::uint64_t>& released) {
+  return for_each_segment(released, [&](auto, std::span<const std::uint64_t> in_segment) {
+    return write_runs(insert_released, in_segment, true);
+  });
 }
 
 // Removed messages, per segment: a segment left without live messages is
@@ -270,44 +291,13 @@ int sqlite_store::impl::write_releases(const std::vector<std::uint64_t>& release
 // commit writes a row or two, whatever the number of messages.
 int sqlite_store::impl::write_removals(const std::vector<std::uint64_t>& erased,
                                        segment_plan& plan) {
-  int rc = SQLITE_DONE;
-  for (std::size_t i = 0; rc == SQLITE_DONE && i < erased.size();) {
-    auto seg = segment_of(erased[i]);
-    if (seg == segments.end()) {
-      ++i; // not durable in any segment: nothing to undo
-      continue;
+  return for_each_segment(erased, [&](auto seg, std::span<const std::uint64_t> in_segment) {
+    plan.removed.emplace_back(seg->first, in_segment.size());
+    if (seg->second.live == in_segment.size()) {
+      return delete_segment_rows(seg->first, seg->second.last);
     }
-    const auto first = seg->first, last = seg->second.last;
-    std::size_t j = i;
-    while (j < erased.size() && erased[j] <= last) {
-      ++j;
-    }
-    plan.removed.emplace_back(first, j - i);
-    if (seg->second.live == j - i) {
-      rc = delete_segment_rows(first, last);
-      i = j;
-      continue;
-    }
-    while (rc == SQLITE_DONE && i < j) {
-      std::size_t k = i + 1;
-      // Extend the run while nothing live lies between (bounded scan).
-      while (k < j && erased[k] - erased[k - 1] <= 256 && [&] {
-        for (auto s = erased[k - 1] + 1; s < erased[k]; ++s) {
-          if (mirror.find(s) != nullptr) {
-            return false;
-          }
-        }
-        return true;
-      }()) {
-        ++k;
-      }
-      rc = insert_removed.bind(1, key(erased[i]))
-               .bind(2, static_cast<std::int64_t>(erased[k - 1]))
-               .run();
-      i = k;
-    }
-  }
-  return rc;
+    return write_runs(insert_removed, in_segment, false);
+  });
 }
 
 // A segment and every row about its messages.

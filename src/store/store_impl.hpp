@@ -16,7 +16,9 @@
 
 #include "sqlite_db.hpp"
 
+#include <functional>
 #include <map>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -118,8 +120,17 @@ struct sqlite_store::impl {
   int write_removals(const std::vector<std::uint64_t>& erased, segment_plan& plan);
   int delete_segment_rows(std::uint64_t first, std::uint64_t last);
   int write_releases(const std::vector<std::uint64_t>& released);
-  /// Whether nothing live but released messages lies strictly between a and b.
-  bool only_released_between(std::uint64_t a, std::uint64_t b);
+  /// Whether a run from a to b may cover what lies strictly between: no
+  /// live message (`released_ok`: none that is not released).
+  bool run_may_span(std::uint64_t a, std::uint64_t b, bool released_ok);
+  /// Sorted sequences, all of one segment, as rows (first, last) of runs.
+  int write_runs(store_detail::statement& insert, std::span<const std::uint64_t> sequences,
+                 bool released_ok);
+  /// Calls `each` with every durable segment holding some of the sorted
+  /// `sequences` and those sequences (ones in no segment are skipped).
+  using per_segment = std::function<int(std::map<std::uint64_t, segment>::iterator,
+                                        std::span<const std::uint64_t>)>;
+  int for_each_segment(const std::vector<std::uint64_t>& sequences, const per_segment& each);
   int write_rest();
 };
 

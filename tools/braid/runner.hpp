@@ -35,8 +35,6 @@ public:
   /// and returns false (exit with setup_failure()).
   bool ready() const { return client_ != nullptr; }
   int setup_failure() const { return setup_failure_; }
-  /// The durable store of --store, or null.
-  sqlite_store* store() const { return store_.get(); }
   client& get() { return *client_; }
   asio::io_context& io() { return io_; }
   const protocol::session_config& config() const { return config_; }

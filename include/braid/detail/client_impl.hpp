@@ -82,6 +82,7 @@ private:
   void on_read(std::error_code ec, std::size_t n);
   void flush();
   void flush_soon();
+  void write_out();
   void make_durable();
   void on_written(std::error_code ec);
   void process_actions();

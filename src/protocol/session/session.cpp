@@ -7,7 +7,6 @@
 #include "session_internal.hpp"
 
 #include <algorithm>
-#include <unordered_map>
 
 namespace braid::protocol {
 
@@ -46,6 +45,9 @@ session::session(session_config config, session_store& store)
     } else {
       in_flight_ids_.emplace_back(record->message.packet_id, sequence);
       ++in_flight_;
+      if (record->state == publish_state::released) {
+        release_order_.push_back(sequence); // released in an earlier run: sequence order
+      }
     }
   }
   had_session_ = in_flight_ > 0 || store_.incoming_count() > 0 || !store_.subscriptions().empty();
@@ -277,42 +279,20 @@ void session::apply_connack_properties(const properties& props) {
   }
 }
 
-// The broker kept the session: resend every PUBLISH not acknowledged (DUP, same
-// id) and every PUBREL, in their original order (3.1.1 4.4, 5.0 4.4).
-// They go out through pump(), within the new Receive Maximum (5.0 3.3.4-7).
-// What was in flight goes again in sequence order (MQTT-4.6.0-1: PUBLISHes
-// in the order they were first sent), except that the PUBRELs among them
-// follow the order their PUBRECs came in (MQTT-4.6.0-4); those released
-// before this process started (from a durable store) keep sequence order.
+// The broker kept the session: resend every PUBLISH not acknowledged (DUP,
+// same id) in the order first sent, and every PUBREL in the order its PUBREC
+// came (3.1.1 4.4 and 4.6, 5.0 4.4 and 4.6): in sequence order, the PUBRELs
+// taking the places of the released messages in release_order_. They go out
+// through pump(), within the new Receive Maximum (5.0 3.3.4-7).
 void session::resume_session(connected& event) {
-  std::vector<std::uint64_t> order;
-  std::vector<std::size_t> release_slots;
-  for (const auto& [packet_id, sequence] : sorted_in_flight()) {
-    const auto* record = store_.find(sequence);
-    if (record != nullptr && record->state == publish_state::released) {
-      release_slots.push_back(order.size());
-    }
-    order.push_back(sequence);
-  }
-  std::vector<std::uint64_t> releases;
-  for (auto slot : release_slots) {
-    releases.push_back(order[slot]);
-  }
-  std::unordered_map<std::uint64_t, std::size_t> rank; // 1 + place in PUBREC order
-  for (std::size_t i = 0; i < release_order_.size(); ++i) {
-    rank[release_order_[i]] = i + 1;
-  }
-  auto rank_of = [&](std::uint64_t sequence) {
-    const auto it = rank.find(sequence);
-    return it == rank.end() ? std::size_t{0} : it->second;
-  };
-  std::stable_sort(releases.begin(), releases.end(),
-                   [&](std::uint64_t a, std::uint64_t b) { return rank_of(a) < rank_of(b); });
-  for (std::size_t i = 0; i < release_slots.size(); ++i) {
-    order[release_slots[i]] = releases[i];
-  }
   resend_ = sequence_queue{};
-  for (auto sequence : order) {
+  std::size_t next_release = 0;
+  for (auto [packet_id, sequence] : sorted_in_flight()) {
+    const auto* record = store_.find(sequence);
+    if (record != nullptr && record->state == publish_state::released &&
+        next_release < release_order_.size()) {
+      sequence = release_order_[next_release++];
+    }
     resend_.push_back(sequence);
     ++event.resent;
   }

@@ -306,7 +306,8 @@ private:
   std::vector<pending_request> requests_;
   bool ids_exhausted_ = false; // a request waits for a free packet id
   sequence_queue resend_;      // in-flight messages to resend on this connection, in order
-  std::vector<std::uint64_t> release_order_; // released QoS 2 messages, in PUBREC order
+  std::vector<std::uint64_t>
+      release_order_; // QoS 2 messages in flight and released, in PUBREC order
   std::unique_ptr<alias_table> aliases_;
 
   bool had_session_ = false; // a CONNACK accepted with clean start off

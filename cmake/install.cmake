@@ -1,5 +1,6 @@
 # cmake --install: headers, the libraries, the braid tool, a CMake package
-# (find_package(braid CONFIG) → braid::braid, braid::store) and braid.pc for pkg-config.
+# (find_package(braid CONFIG) → braid::braid, braid::store), braid.pc for pkg-config, and the
+# licence (MIT) in share/doc/braid.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -11,6 +12,8 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/braid DESTINATION ${CMAKE_INSTAL
 install(TARGETS braid_client braid_protocol braid_store EXPORT braidTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE ${PROJECT_SOURCE_DIR}/README.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
 if(TARGET braid_tool)
   install(TARGETS braid_tool RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 endif()

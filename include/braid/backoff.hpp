@@ -1,8 +1,9 @@
 #pragma once
-// Reconnection delays (the seed's twisted backoffPolicy): the n-th retry waits
-// min(initial * factor^n, max) plus a random jitter, so that many clients cut
-// off together do not all come back at the same instant. The random source is
-// injected, so tests give it a fixed sequence.
+// Reconnection delays: the n-th retry waits min(initial * factor^n, max),
+// plus a random jitter of up to `jitter` when a random source is given (none
+// by default: no jitter), so that many clients cut off together do not all
+// come back at the same instant. The random source is injected, so tests give
+// it a fixed sequence.
 
 #include <algorithm>
 #include <chrono>

@@ -16,10 +16,9 @@
 // Handlers run on their associated executor (by default the client's), never
 // inside the call that started the operation.
 //
-// Reconnecting (the seed's ClientService with its backoff policy) is an
-// option: client_options::reconnect. After a reconnect the session resends
-// what was in flight, restores subscriptions the broker lost and sends what
-// was requested meanwhile.
+// Reconnecting (with a backoff policy) is an option: client_options::reconnect.
+// After a reconnect the session resends what was in flight, restores
+// subscriptions the broker lost and sends what was requested meanwhile.
 //
 // Transports: mqtt:// (TCP), mqtts:// (TLS), ws:// and wss:// (WebSocket with
 // the "mqtt" sub-protocol), IPv4 and IPv6, asynchronous name resolution.
@@ -237,9 +236,9 @@ public:
         [impl = impl_](auto handler) { impl->reauthenticate(std::move(handler)); }, token);
   }
 
-  /// The seed's setWindowSize: at most `window` QoS 1/2 publishes
-  /// unacknowledged at once (within the broker's Receive Maximum). Raising it
-  /// sends queued publishes at once; lowering it lets those in flight finish.
+  /// At most `window` QoS 1/2 publishes unacknowledged at once (within the
+  /// broker's Receive Maximum). Raising it sends queued publishes at once;
+  /// lowering it lets those in flight finish.
   void set_window(std::uint16_t window) { impl_->set_window(window); }
 
   /// The next message from the broker, for coroutine loops. Handler:
@@ -259,8 +258,8 @@ public:
     impl_->add_route(std::move(filter), std::move(handler));
   }
 
-  /// Every message from the broker goes to `handler` (the seed's onPublish)
-  /// instead of async_receive. Runs on the client's strand.
+  /// Every message from the broker goes to `handler` instead of
+  /// async_receive. Runs on the client's strand.
   void set_message_handler(std::function<void(const protocol::publish&)> handler) {
     impl_->set_message_handler(std::move(handler));
   }

@@ -16,7 +16,7 @@
 
 namespace braid {
 
-/// The seed's ClientService: keep the connection up.
+/// The reconnecting service: keep the connection up.
 struct reconnect_options {
   /// Reconnect after a lost connection, and keep trying the first connect,
   /// until a refusal that will not fix itself (bad credentials, not
@@ -36,7 +36,7 @@ enum class queue_full_policy : std::uint8_t {
   block, ///< wait, in order, until the queue has room (bounded by the caller's own count)
 };
 
-/// The seed's profiles: what a client may do.
+/// Profiles: what a client may do.
 enum class client_profile : std::uint8_t {
   publisher,  ///< publish only: subscribe and receive fail with client_errc::not_in_profile
   subscriber, ///< subscribe and receive only: publish fails with client_errc::not_in_profile

@@ -37,7 +37,7 @@ struct cancel_timer {
   bool operator==(const cancel_timer&) const = default;
 };
 
-/// An application message from the broker (the seed's onPublish). QoS 2
+/// An application message from the broker. QoS 2
 /// messages are delivered once, whatever the broker resends.
 struct message_received {
   publish message{}; ///< topic alias resolved: `topic` is always the full topic

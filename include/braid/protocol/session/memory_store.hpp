@@ -1,6 +1,6 @@
 #pragma once
-// The default session store: everything in RAM, as twisted-mqtt kept it. It
-// survives reconnects, not a restart of the process.
+// The default session store: everything in RAM. It survives reconnects, not
+// a restart of the process.
 
 #include <braid/protocol/session/store.hpp>
 

@@ -68,7 +68,7 @@ struct session_config {
   /// When a 3.1.1 CONNECT is refused with "unsupported protocol version",
   /// offer 3.1 on the next connection.
   bool fallback_to_3_1 = false;
-  /// Most unacknowledged QoS 1/2 publishes at once (the seed's window); in
+  /// Most unacknowledged QoS 1/2 publishes at once (the in-flight window); in
   /// MQTT 5 also at most the broker's Receive Maximum. 1 keeps strict order.
   /// The default, 20, is mosquitto's max_inflight_messages: mosquitto 2.0
   /// answers a QoS 2 PUBLISH beyond it with PUBREC "quota exceeded", which

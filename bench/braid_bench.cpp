@@ -1,7 +1,7 @@
-// braid implementation of the MQTT client peer benchmark (see the peer
-// benchmark's README.md: workloads, command line, RESULT line, rules): the
-// command line of the C clients around the workloads of
-// workloads/workload.hpp, which `braid bench` runs too.
+// Braid's client for the MQTT client comparison benchmark (the same workloads,
+// command line and RESULT line for every client compared): that command line
+// around the workloads of workloads/workload.hpp, which `braid bench` runs
+// too.
 //
 // Exit status: 0 ok, 1 FAIL, 3 TIMEOUT, 2 bad arguments or connect failure.
 
@@ -23,7 +23,7 @@ void usage(const char* client) {
                "  --host ADDR          broker address (default 127.0.0.1)\n"
                "  --port N             broker port (default 1883)\n"
                "  --target broker|sink broker: route through a real broker (qos0 uses a\n"
-               "                       subscriber); sink: the reference sink, which only\n"
+               "                       subscriber); sink: an ack-only sink, which only\n"
                "                       acknowledges (qos0 ends with a QoS1 fence)\n"
                "  --count N            messages (default: per workload)\n"
                "  --size BYTES         payload size (default: per workload)\n"

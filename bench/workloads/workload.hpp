@@ -1,7 +1,8 @@
 #pragma once
-// The peer benchmark's five workloads (see the peer benchmark's README.md) on
-// the public braid::client API: one single-threaded io_context, completion
-// callbacks. Used by bench/braid_bench (run-peers' command line) and by
+// The five workloads of the client comparison benchmark (which runs the same
+// workloads with several MQTT clients side by side and compares them) on the
+// public braid::client API: one single-threaded io_context, completion
+// callbacks. Used by bench/braid_bench (the comparison's command line) and by
 // `braid bench`.
 //
 //   qos0     broker: a second client, subscribed to the topic at QoS 0 before
@@ -74,7 +75,8 @@ workload_result run_workload(const workload_options& o);
 /// Nearest-rank percentile of a sorted vector (p in [0, 1]).
 double percentile(const std::vector<double>& sorted, double p);
 
-/// The RESULT line of the peer benchmark's README, without the newline.
+/// The comparison's RESULT line, without the newline:
+///   RESULT client=braid workload=qos1 target=broker msgs=... status=ok done=...
 std::string result_line(const workload_options& o, const workload_result& r);
 
 } // namespace braid::bench

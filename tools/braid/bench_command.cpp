@@ -3,14 +3,18 @@
 #include "latency_chart.hpp"
 #include "private_broker.hpp"
 #include "runner.hpp"
+#include "sink.hpp"
 #include "workload.hpp"
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace braid::cli {
@@ -73,26 +77,80 @@ private:
   std::chrono::steady_clock::time_point last_line_ = start_;
 };
 
+// JSON text of a string: quoted, with '"', '\\' and control characters escaped.
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    switch (c) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    default:
+      if (static_cast<unsigned char>(c) < 0x20) {
+        char escaped[8];
+        std::snprintf(escaped, sizeof escaped, "\\u%04x",
+                      static_cast<unsigned>(static_cast<unsigned char>(c)));
+        out += escaped;
+      } else {
+        out += c; // UTF-8 passes through
+      }
+    }
+  }
+  return out + "\"";
+}
+
+// A JSON number with `decimals` digits after the point; null for what JSON
+// has no number for (infinite, not a number).
+std::string json_number(double value, int decimals) {
+  if (!std::isfinite(value)) {
+    return "null";
+  }
+  char text[400]; // room for the longest double in %f
+  std::snprintf(text, sizeof text, "%.*f", decimals, value);
+  return text;
+}
+
+// One result as a JSON object. A rate over no time, or a cost per message of
+// no message, is null.
 std::string json_result(const bench::workload_options& o, const bench::workload_result& r) {
   const auto d = static_cast<double>(r.done);
-  char text[768];
-  int n = std::snprintf(
-      text, sizeof text,
-      "{\"client\":\"braid\",\"workload\":\"%s\",\"target\":\"%s\",\"msgs\":%ld,\"size\":%zu,"
-      "\"window\":%d,\"seconds\":%.6f,\"msgs_per_s\":%.0f,\"mib_per_s\":%.2f,\"cpu_s\":%.3f,"
-      "\"cpu_us_per_msg\":%.3f,\"peak_rss_kb\":%ld,\"status\":\"%s\",\"done\":%ld",
-      bench::to_string(o.kind), o.sink ? "sink" : "broker", o.count, o.size, o.window, r.seconds,
-      d / r.seconds, d * static_cast<double>(o.size) / r.seconds / 1048576.0, r.cpu_s,
-      r.done > 0 ? r.cpu_s * 1e6 / d : 0.0, r.peak_rss_kb, r.status.c_str(), r.done);
-  std::string out(text, static_cast<std::size_t>(n));
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double per_s = r.seconds > 0 ? 1.0 / r.seconds : nan;
+  std::string out = "{\"client\":" + json_string(o.client);
+  out += ",\"workload\":" + json_string(bench::to_string(o.kind));
+  out += ",\"target\":" + json_string(o.sink ? "sink" : "broker");
+  out += ",\"msgs\":" + std::to_string(o.count);
+  out += ",\"size\":" + std::to_string(o.size);
+  out += ",\"window\":" + std::to_string(o.window);
+  out += ",\"seconds\":" + json_number(r.seconds, 6);
+  out += ",\"msgs_per_s\":" + json_number(d * per_s, 0);
+  out += ",\"mib_per_s\":" + json_number(d * static_cast<double>(o.size) / 1048576.0 * per_s, 2);
+  out += ",\"cpu_s\":" + json_number(r.cpu_s, 3);
+  out += ",\"cpu_us_per_msg\":" + json_number(r.done > 0 ? r.cpu_s * 1e6 / d : nan, 3);
+  out += ",\"peak_rss_kb\":" + std::to_string(r.peak_rss_kb);
+  out += ",\"status\":" + json_string(r.status);
+  out += ",\"done\":" + std::to_string(r.done);
+  if (!r.error.empty()) {
+    out += ",\"error\":" + json_string(r.error);
+  }
   if (!r.rtt_us.empty()) {
-    std::snprintf(text, sizeof text,
-                  ",\"latency_us\":{\"p50\":%.1f,\"p90\":%.1f,\"p99\":%.1f,\"p99_9\":%.1f,"
-                  "\"max\":%.1f}",
-                  bench::percentile(r.rtt_us, 0.5), bench::percentile(r.rtt_us, 0.9),
-                  bench::percentile(r.rtt_us, 0.99), bench::percentile(r.rtt_us, 0.999),
-                  r.rtt_us.back());
-    out += text;
+    out += ",\"latency_us\":{\"p50\":" + json_number(bench::percentile(r.rtt_us, 0.5), 1);
+    out += ",\"p90\":" + json_number(bench::percentile(r.rtt_us, 0.9), 1);
+    out += ",\"p99\":" + json_number(bench::percentile(r.rtt_us, 0.99), 1);
+    out += ",\"p99_9\":" + json_number(bench::percentile(r.rtt_us, 0.999), 1);
+    out += ",\"max\":" + json_number(r.rtt_us.back(), 1) + "}";
   }
   return out + "}";
 }
@@ -100,22 +158,32 @@ std::string json_result(const bench::workload_options& o, const bench::workload_
 int run_bench(const bench_options& b) {
   const bool sink = b.target == "sink";
   std::unique_ptr<private_broker> broker;
+  std::unique_ptr<bench::sink_process> sink_process;
   std::string host = b.host.empty() ? "127.0.0.1" : b.host;
   int port = b.port;
   if (b.host.empty() && b.port == 0) {
     if (sink) {
-      std::cerr << "braid bench: --target sink needs the sink's address (-h/-p)\n";
-      return exit_usage;
-    }
-    broker = std::make_unique<private_broker>();
-    if (!broker->running()) {
-      std::cerr << "braid bench: " << broker->error() << "\n";
-      return exit_failure;
-    }
-    port = broker->port();
-    if (!b.json) {
-      std::fprintf(stderr, "private mosquitto (%s) on 127.0.0.1:%d\n", broker->executable().c_str(),
-                   port);
+      // Forked before anything else runs: this process has no thread yet.
+      sink_process = std::make_unique<bench::sink_process>();
+      if (!sink_process->running()) {
+        std::cerr << "braid bench: " << sink_process->error() << "\n";
+        return exit_failure;
+      }
+      port = sink_process->port();
+      if (!b.json) {
+        std::fprintf(stderr, "ack-only sink (a child process) on 127.0.0.1:%d\n", port);
+      }
+    } else {
+      broker = std::make_unique<private_broker>();
+      if (!broker->running()) {
+        std::cerr << "braid bench: " << broker->error() << "\n";
+        return exit_failure;
+      }
+      port = broker->port();
+      if (!b.json) {
+        std::fprintf(stderr, "private mosquitto (%s) on 127.0.0.1:%d\n",
+                     broker->executable().c_str(), port);
+      }
     }
   }
   std::vector<std::string> names = b.workloads;
@@ -154,6 +222,9 @@ int run_bench(const bench_options& b) {
       std::cerr << "braid bench: " << name << ": " << r.error << "\n";
     }
     if (r.exit_code == 2) {
+      if (b.json) {
+        std::printf("%s]\n", json.c_str()); // what was measured before
+      }
       return exit_failure; // cannot connect: the other workloads would fail alike
     }
     worst = r.exit_code == 0 ? worst : static_cast<int>(exit_failure);
@@ -177,12 +248,15 @@ int run_bench(const bench_options& b) {
 
 void add_bench_command(CLI::App& app, int& exit) {
   auto options = std::make_shared<bench_options>();
-  auto* cmd =
-      app.add_subcommand("bench", "run the peer benchmark's workloads; prints its RESULT lines");
+  auto* cmd = app.add_subcommand(
+      "bench", "run the client comparison benchmark's workloads; prints RESULT lines");
   cmd->set_help_flag("--help", "print this help");
-  cmd->add_option("-h,--host", options->host, "broker or sink (default: a private mosquitto)");
+  cmd->add_option(
+      "-h,--host", options->host,
+      "broker or sink (default: a private mosquitto, or with --target sink an ack-only sink)");
   cmd->add_option("-p,--port", options->port, "its port")->check(CLI::Range(1, 65535));
-  cmd->add_option("--target", options->target, "broker (default) or sink (acknowledges only)")
+  cmd->add_option("--target", options->target,
+                  "broker (default) or sink (acknowledges only, routes nothing)")
       ->check(CLI::IsMember({"broker", "sink"}));
   cmd->add_option("-w,--workload", options->workloads,
                   "qos0, qos1, qos2, latency, large (repeatable; default all)");

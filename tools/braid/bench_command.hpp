@@ -1,8 +1,9 @@
 #pragma once
-// `braid bench`: the peer benchmark's workloads (QoS 0/1/2 throughput,
-// round-trip latency, large payloads) with the same RESULT lines, a progress
-// bar on a terminal, a latency histogram, and --json. With no broker given it
-// starts a private mosquitto.
+// `braid bench`: the client comparison benchmark's workloads (QoS 0/1/2
+// throughput, round-trip latency, large payloads) with its RESULT lines, a
+// progress bar on a terminal, a latency histogram, and --json (one JSON
+// array). With no address given it starts a private mosquitto, or with
+// --target sink the ack-only sink (bench/workloads/sink.hpp).
 
 #include <CLI/CLI.hpp>
 

@@ -5,14 +5,21 @@
 #include "private_broker.hpp"
 #include "runner.hpp"
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
+#include <condition_variable>
+#include <cstdarg>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
+#include <variant>
 #include <vector>
 
 namespace braid::cli {
@@ -30,9 +37,15 @@ struct demo_options {
 };
 
 struct qos_count {
+  int attempted = 0;           // publishes started (async_publish called)
   int sent = 0;                // publishes that completed without error
   int failed = 0;              // publishes that completed with an error
-  std::vector<int> deliveries; // per message number
+  std::vector<int> deliveries; // per message number: copies that arrived
+  std::vector<int> sends;      // per message number: PUBLISH packets the publisher wrote
+  // Copies beyond the first, by where they came from (see on_message).
+  int resent_by_publisher = 0;
+  int replayed_by_broker = 0;
+  int unexplained = 0;
 };
 
 class demo {
@@ -44,12 +57,26 @@ public:
     for (std::size_t q = 0; q < 3; ++q) {
       topics_[q] = "braid/demo/" + tag + "/qos" + std::to_string(q);
       counts_[q].deliveries.assign(static_cast<std::size_t>(o.messages), 0);
+      counts_[q].sends.assign(static_cast<std::size_t>(o.messages), 0);
     }
     subscriber_.emplace(io_.get_executor(), config("braid-demo-sub-" + tag),
                         options(client_profile::subscriber));
+    auto publisher_options = options(client_profile::publisher);
+    // Counts every PUBLISH the publisher writes, first attempts and resends.
+    publisher_options.packet_trace = [this](packet_direction d, const bp::packet& p) {
+      if (const auto* m = std::get_if<bp::publish>(&p); m && d == packet_direction::sent) {
+        if (auto* n = sends_of(*m)) {
+          ++*n;
+        }
+      }
+    };
     publisher_.emplace(io_.get_executor(), config("braid-demo-pub-" + tag),
-                       options(client_profile::publisher));
+                       std::move(publisher_options));
   }
+
+  ~demo() { end_restarter(); }
+  demo(const demo&) = delete;
+  demo& operator=(const demo&) = delete;
 
   int run() {
     // Never hang: a run that cannot finish (a broker that does not come back)
@@ -85,6 +112,7 @@ public:
       });
     });
     io_.run();
+    end_restarter();
     return failed_ ? exit_failure : summary();
   }
 
@@ -112,38 +140,78 @@ private:
     return o;
   }
 
+  // One event line, stamped with the time since the start. Every line comes
+  // from the io_context's thread, as the event happens, so the lines are in
+  // the order of the events.
+  [[gnu::format(printf, 2, 3)]] void say(const char* format, ...) {
+    const std::chrono::duration<double> t = std::chrono::steady_clock::now() - started_;
+    std::printf("[%7.3f s] ", t.count());
+    va_list args;
+    va_start(args, format);
+    std::vprintf(format, args);
+    va_end(args);
+    std::printf("\n");
+    std::fflush(stdout);
+  }
+
   void watch(client& c, std::string who) {
     c.set_state_handler([this, who](const connection_event& e) {
       switch (e.what) {
-      case connection_event::kind::connected:
-        std::printf("%-10s connected (session present: %s", who.c_str(),
-                    e.session_present ? "yes" : "no");
-        if (e.resent + e.republished + e.resubscribed > 0) {
-          std::printf("; resent %zu, sent again as new %zu, resubscribed %zu", e.resent,
-                      e.republished, e.resubscribed);
+      case connection_event::kind::connected: {
+        if (restarting_) {
+          broker_back(); // this connection shows that the broker listens again
         }
-        std::printf(")\n");
+        std::string extra;
+        if (e.resent + e.republished + e.resubscribed > 0) {
+          extra = "; resent " + std::to_string(e.resent) + ", sent again as new " +
+                  std::to_string(e.republished) + ", resubscribed " +
+                  std::to_string(e.resubscribed);
+        }
+        say("%-10s connected (session present: %s%s)", who.c_str(),
+            e.session_present ? "yes" : "no", extra.c_str());
         break;
+      }
       case connection_event::kind::disconnected:
         if (!finished_) {
-          std::printf("%-10s disconnected: %s\n", who.c_str(), e.reason.message().c_str());
+          say("%-10s disconnected: %s", who.c_str(), e.reason.message().c_str());
         }
         break;
       case connection_event::kind::reconnecting:
-        std::printf("%-10s reconnecting in %lld ms (attempt %u)\n", who.c_str(),
-                    static_cast<long long>(e.delay.count()), e.attempt);
+        say("%-10s reconnecting in %lld ms (attempt %u)", who.c_str(),
+            static_cast<long long>(e.delay.count()), e.attempt);
         break;
       case connection_event::kind::gave_up:
         fail(who + " gave up: " + e.reason.message());
         break;
       }
-      std::fflush(stdout);
     });
+  }
+
+  // The message number of `m` (its payload), or -1.
+  int number_of(const bp::publish& m) const {
+    int n = 0;
+    if (m.payload.empty() || m.payload.size() > 9) {
+      return -1;
+    }
+    for (const auto b : m.payload) {
+      if (b < '0' || b > '9') {
+        return -1;
+      }
+      n = n * 10 + (b - '0');
+    }
+    return n < options_.messages ? n : -1;
+  }
+
+  int* sends_of(const bp::publish& m) {
+    const int n = number_of(m);
+    const auto q = static_cast<std::size_t>(m.qos);
+    return n < 0 || q > 2 ? nullptr : &counts_[q].sends[static_cast<std::size_t>(n)];
   }
 
   void publish_batch() {
     for (int i = 0; i < kBatch && next_ < options_.messages; ++i, ++next_) {
       for (std::size_t q = 0; q < 3; ++q) {
+        ++counts_[q].attempted;
         publisher_->async_publish(topics_[q], bp::to_bytes(std::to_string(next_)),
                                   static_cast<bp::qos>(q), false,
                                   [this, q](error_code ec, bp::reason_code) {
@@ -163,25 +231,75 @@ private:
     }
   }
 
+  // A copy beyond the first is a duplicate. One that came with DUP=1 was
+  // replayed by the broker: it sent the message to the subscriber again
+  // after a reconnect, not knowing that the first copy had arrived. One with
+  // DUP=0 of a message that the publisher wrote more than once was resent by
+  // the publisher: it sent the message again (DUP=1) after its reconnect, not
+  // knowing that the broker had it, and the broker passed the second one on
+  // as a new message.
   void on_message(const bp::publish& m) {
     const auto q = static_cast<std::size_t>(m.qos);
-    const auto n = std::stoul(std::string(m.payload.begin(), m.payload.end()));
-    auto& d = counts_.at(q).deliveries.at(n);
-    if (d++ == 0 && q > 0) {
-      ++fresh_reliable_;
+    const int n = number_of(m);
+    if (n < 0 || q > 2) {
+      return fail("unexpected message on " + m.topic);
     }
-    if (broker_ != nullptr && !options_.no_restart && !restarted_ &&
+    auto& count = counts_[q];
+    const auto at = static_cast<std::size_t>(n);
+    if (count.deliveries[at]++ == 0) {
+      fresh_reliable_ += q > 0 ? 1 : 0;
+    } else if (m.dup) {
+      ++count.replayed_by_broker;
+    } else if (count.sends[at] > 1) {
+      ++count.resent_by_publisher;
+    } else {
+      ++count.unexplained;
+    }
+    if (broker_ != nullptr && !options_.no_restart && !restart_started_ &&
         fresh_reliable_ == options_.messages) {
-      restarted_ = true;
-      std::printf("-- restarting the broker (SIGTERM) after %d of %d QoS 1/2 messages arrived\n",
-                  fresh_reliable_, 2 * options_.messages);
-      std::fflush(stdout);
-      if (!broker_->restart()) {
-        return fail(broker_->error());
-      }
-      std::printf("-- broker is back on port %u\n", broker_->port());
+      restart_broker();
     }
     check_done();
+  }
+
+  // The broker restarts on a thread of its own while the clients go on here,
+  // so that their events (disconnected, reconnecting) are printed as they
+  // happen. That thread stays until the end: the new mosquitto's parent-death
+  // signal belongs to the thread that started it.
+  void restart_broker() {
+    restart_started_ = true;
+    restarting_ = true;
+    say("-- restarting the broker (SIGTERM) after %d of %d QoS 1/2 messages arrived",
+        fresh_reliable_, 2 * options_.messages);
+    restarter_ = std::thread([this] {
+      const bool ok = broker_->restart();
+      asio::post(io_, [this, ok] {
+        if (!ok) {
+          return fail(broker_->error());
+        }
+        if (restarting_) {
+          broker_back();
+        }
+      });
+      std::unique_lock lock(over_mutex_);
+      over_changed_.wait(lock, [this] { return over_; });
+    });
+  }
+
+  void broker_back() {
+    restarting_ = false;
+    say("-- the broker is back on port %u", broker_port_);
+  }
+
+  void end_restarter() {
+    {
+      std::lock_guard lock(over_mutex_);
+      over_ = true;
+    }
+    over_changed_.notify_all();
+    if (restarter_.joinable()) {
+      restarter_.join();
+    }
   }
 
   void check_done() {
@@ -217,30 +335,58 @@ private:
     }
     failed_ = true;
     finished_ = true;
+    std::fflush(stdout);
     std::cerr << "braid demo: " << message << "\n";
     subscriber_->close();
     publisher_->close();
     io_.stop();
   }
 
+  // The table: attempted = sent + failed, attempted = received + lost, and
+  // duplicated = resent by the publisher + replayed by the broker (+ any of
+  // unknown origin).
   int summary() const {
-    std::printf("\n QoS |   sent | received |   lost | duplicated\n");
+    std::printf("\n QoS | attempted |   sent | failed | received |   lost | duplicated\n");
     bool ok = true;
     for (std::size_t q = 0; q < 3; ++q) {
-      int received = 0, lost = 0, duplicated = 0;
-      for (int d : counts_[q].deliveries) {
+      const auto& c = counts_[q];
+      int received = 0, duplicated = 0;
+      for (int d : c.deliveries) {
         received += d > 0 ? 1 : 0;
-        lost += d == 0 ? 1 : 0;
         duplicated += d > 1 ? d - 1 : 0;
       }
-      std::printf("   %zu | %6d | %8d | %6d | %10d%s\n", q, counts_[q].sent, received, lost,
-                  duplicated, q == 0 ? "   (QoS 0 may lose messages across a restart)" : "");
-      if (q > 0 && (lost > 0 || counts_[q].failed > 0)) {
+      const int lost = c.attempted - received;
+      std::printf("   %zu | %9d | %6d | %6d | %8d | %6d | %10d%s\n", q, c.attempted, c.sent,
+                  c.failed, received, lost, duplicated,
+                  q == 0 ? "   (QoS 0 may lose messages across a restart)" : "");
+      if (q > 0 && (lost > 0 || c.failed > 0)) {
         ok = false;
       }
       if (q == 2 && duplicated > 0) {
         ok = false;
       }
+    }
+    std::printf("attempted: publishes started; sent: completed (QoS 0 written, QoS 1 PUBACK, "
+                "QoS 2 PUBCOMP);\nfailed: completed with an error; received: distinct messages "
+                "that arrived;\nlost = attempted - received; duplicated: copies beyond the "
+                "first.\n");
+    for (std::size_t q = 1; q < 3; ++q) {
+      const auto& c = counts_[q];
+      const int duplicated = c.resent_by_publisher + c.replayed_by_broker + c.unexplained;
+      if (duplicated == 0) {
+        continue;
+      }
+      std::printf("QoS %zu duplicates: %d resent by the publisher (it sent them again with DUP=1 "
+                  "after its reconnect, and the broker passed them on as new messages), %d "
+                  "replayed by the broker (it sent them to the subscriber again with DUP=1 after "
+                  "a reconnect)",
+                  q, c.resent_by_publisher, c.replayed_by_broker);
+      if (c.unexplained > 0) {
+        std::printf(", %d of unknown origin (DUP=0, sent once by the publisher)", c.unexplained);
+      }
+      std::printf(".\n%s\n", q == 1 ? "QoS 1 is \"at least once\": it allows duplicates, and "
+                                      "these are not failures."
+                                    : "QoS 2 is \"exactly once\": these are failures.");
     }
     std::printf("%s\n", ok ? "result: nothing lost at QoS 1 and 2, no QoS 2 duplicate"
                            : "result: FAILED: messages lost at QoS 1/2 or duplicated at QoS 2");
@@ -250,6 +396,8 @@ private:
   const demo_options& options_;
   std::string url_;
   private_broker* broker_;
+  unsigned broker_port_ = broker_ != nullptr ? broker_->port() : 0;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   asio::io_context io_;
   asio::steady_timer pace_;
   asio::steady_timer grace_;
@@ -261,9 +409,14 @@ private:
   int next_ = 0;
   int completed_ = 0;
   int fresh_reliable_ = 0;
-  bool restarted_ = false;
+  bool restart_started_ = false;
+  bool restarting_ = false; // until the broker is known to be back
   bool finished_ = false;
   bool failed_ = false;
+  std::thread restarter_;
+  std::mutex over_mutex_;
+  std::condition_variable over_changed_;
+  bool over_ = false; // the demo is over: the restarter thread may end
 };
 
 int run_demo(const demo_options& o) {

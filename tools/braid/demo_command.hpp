@@ -1,7 +1,8 @@
 #pragma once
-// `braid demo`: the seed's scenario — one subscriber on three topics at
-// QoS 0, 1 and 2 and one publisher — with the broker restarted in the middle,
-// then a count of what was sent, received, lost and duplicated per QoS.
+// `braid demo`: one subscriber on three topics at QoS 0, 1 and 2 and one
+// publisher, with the broker restarted in the middle; the events as they
+// happen, then per QoS a count of what was attempted, sent, failed, received,
+// lost and duplicated, and where each duplicate came from.
 
 #include <CLI/CLI.hpp>
 

@@ -1,4 +1,4 @@
-// The seed's publisher service: keeps a connection to the broker (reconnecting
+// A publisher service: keeps a connection to the broker (reconnecting
 // with backoff) and publishes to three topics at QoS 0, 1 and 2 every few
 // seconds, reporting each completion.
 //
@@ -24,9 +24,9 @@ int main(int argc, char** argv) {
   bp::session_config config;
   config.connect_packet.client_id = "braid-publisher";
   config.connect_packet.keep_alive = 60;
-  config.window = 4; // the seed's setWindowSize
+  config.window = 4; // at most 4 QoS 1/2 publishes unacknowledged
   braid::client_options options;
-  options.reconnect.enabled = true; // the seed's ClientService with backoffPolicy
+  options.reconnect.enabled = true; // reconnect with backoff
 
   asio::io_context io;
   braid::client client(io.get_executor(), config, options);

@@ -1,4 +1,4 @@
-// The seed's publisher-and-subscriber over one connection: subscribes to its
+// A publisher and subscriber over one connection: subscribes to its
 // own topic and publishes to it every second, printing what comes back. One
 // client, both profiles.
 //

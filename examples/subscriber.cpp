@@ -1,5 +1,5 @@
-// The seed's subscriber service: subscribes to three topics at QoS 0, 1 and 2
-// and prints every message (the seed's onPublish); reconnects and restores the
+// A subscriber service: subscribes to three topics at QoS 0, 1 and 2
+// and prints every message (the message handler); reconnects and restores the
 // subscriptions when the connection or the broker goes away.
 //
 //   subscriber [host] [port]       (default 127.0.0.1 1883)

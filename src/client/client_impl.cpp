@@ -321,14 +321,16 @@ void client_impl::write_out() {
   }
   writing_.clear();
   session_.swap_output(writing_);
-  if (options_.packet_trace) {
-    trace(packet_direction::sent, {writing_.data(), writing_.size()});
-  }
   write_in_flight_ = true;
   ++writes_started_;
   transport_->async_write(
       asio::buffer(writing_.data(), writing_.size()),
       [self = shared_from_this()](std::error_code ec, std::size_t) { self->on_written(ec); });
+  // The trace is a user callback that may call the client: it runs once the
+  // write is under way, so that what it causes waits for the next write.
+  if (options_.packet_trace) {
+    trace(packet_direction::sent, {writing_.data(), writing_.size()});
+  }
 }
 
 void client_impl::trace(packet_direction direction, bp::byte_view bytes) {

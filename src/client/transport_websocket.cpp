@@ -93,8 +93,10 @@ private:
       req.set(beast::http::field::sec_websocket_protocol, "mqtt");
     }));
     ws->binary(true);
-    ws->async_handshake(url.host + ":" + url.port, url.path,
-                        [ws, done](boost::system::error_code ec) { done(ec); });
+    // An IPv6 literal is written in brackets in the Host header (RFC 3986 3.2.2).
+    const bool ipv6_literal = url.host.find(':') != std::string::npos;
+    auto host = ipv6_literal ? "[" + url.host + "]:" + url.port : url.host + ":" + url.port;
+    ws->async_handshake(host, url.path, [ws, done](boost::system::error_code ec) { done(ec); });
   }
 
   strand_type strand_;

@@ -9,13 +9,19 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
+#include <variant>
 
 namespace braid {
 namespace {
 
 namespace bp = braid::protocol;
 using braid::testing::mosquitto_broker;
+
+std::string text(const bp::bytes& b) {
+  return {b.begin(), b.end()};
+}
 
 bp::session_config config_for(std::string id) {
   bp::session_config c;
@@ -278,6 +284,77 @@ TEST(Disconnect, CompletesAfterTheConnectionIsClosed) {
   });
   io.run_for(std::chrono::seconds(5));
   EXPECT_TRUE(closed_first);
+}
+
+// The packet trace is a user callback on the client's strand: calling the
+// client from it must not disturb the packets being written or read. Here the
+// trace publishes when it sees its SUBSCRIBE go out and when it sees the
+// first message come in; every packet must be written once, every incoming
+// QoS 1 PUBLISH acknowledged.
+TEST(PacketTrace, CallingTheClientFromTheTraceKeepsTheOutputIntact) {
+  mosquitto_broker broker;
+  asio::io_context io;
+  client_options options;
+  std::vector<std::string> sent_publishes;
+  std::size_t incoming_publishes = 0;
+  std::size_t pubacks_sent = 0;
+  client* self = nullptr;
+  int completed = 0;
+  std::vector<std::string> received;
+  auto stop_when_done = [&] {
+    if (received.size() == 2 && completed == 2) {
+      io.stop();
+    }
+  };
+  auto publish = [&](const char* payload) {
+    self->async_publish("trace/t", bp::to_bytes(payload), bp::qos::at_least_once, false,
+                        [&](error_code ec, bp::reason_code) {
+                          EXPECT_FALSE(ec) << ec.message();
+                          ++completed;
+                          stop_when_done();
+                        });
+  };
+  options.packet_trace = [&](packet_direction d, const bp::packet& p) {
+    if (d == packet_direction::sent) {
+      if (std::holds_alternative<bp::subscribe>(p)) {
+        publish("from-sent-trace");
+      } else if (auto* m = std::get_if<bp::publish>(&p)) {
+        sent_publishes.push_back(text(m->payload));
+      } else if (std::holds_alternative<bp::puback>(p)) {
+        ++pubacks_sent;
+      }
+    } else if (auto* m = std::get_if<bp::publish>(&p)) {
+      ++incoming_publishes;
+      if (text(m->payload) == "from-sent-trace") {
+        publish("from-received-trace");
+      }
+    }
+  };
+  client c(io.get_executor(), config_for("braid-trace"), options);
+  self = &c;
+  std::function<void()> receive = [&] {
+    c.async_receive([&](error_code ec, bp::publish m) {
+      if (ec) {
+        return;
+      }
+      received.push_back(text(m.payload));
+      stop_when_done();
+      receive();
+    });
+  };
+  c.async_connect("127.0.0.1", broker.port_string(), [&](error_code ec, bp::connack) {
+    ASSERT_FALSE(ec) << ec.message();
+    c.async_subscribe({{"trace/t", {bp::qos::at_least_once}}},
+                      [&](error_code, std::vector<bp::reason_code>) { receive(); });
+  });
+  io.run_for(std::chrono::seconds(5));
+  io.restart();
+  io.run_for(std::chrono::milliseconds(300)); // anything written twice would show now
+  EXPECT_EQ(completed, 2);
+  EXPECT_EQ(received, (std::vector<std::string>{"from-sent-trace", "from-received-trace"}));
+  EXPECT_EQ(sent_publishes, (std::vector<std::string>{"from-sent-trace", "from-received-trace"}));
+  EXPECT_EQ(incoming_publishes, 2u);
+  EXPECT_EQ(pubacks_sent, 2u);
 }
 
 } // namespace

@@ -11,7 +11,9 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include <array>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -27,8 +29,9 @@ using tcp = asio::ip::tcp;
 template <class WsStream>
 class relay : public std::enable_shared_from_this<relay<WsStream>> {
 public:
-  relay(std::unique_ptr<WsStream> ws, tcp::socket upstream)
-      : ws_(std::move(ws)), upstream_(std::move(upstream)) {}
+  relay(std::unique_ptr<WsStream> ws, tcp::socket upstream,
+        std::function<void(const std::string&)> on_host)
+      : ws_(std::move(ws)), upstream_(std::move(upstream)), on_host_(std::move(on_host)) {}
 
   void start() {
     if constexpr (std::is_same_v<typename WsStream::next_layer_type,
@@ -55,6 +58,7 @@ private:
                               if (ec) {
                                 return;
                               }
+                              self->on_host_(std::string(self->request_[beast::http::field::host]));
                               // Only clients that ask for the "mqtt" sub-protocol are served.
                               if (self->request_[beast::http::field::sec_websocket_protocol].find(
                                       "mqtt") == beast::string_view::npos) {
@@ -115,6 +119,7 @@ private:
 
   std::unique_ptr<WsStream> ws_;
   tcp::socket upstream_;
+  std::function<void(const std::string&)> on_host_;
   beast::flat_buffer buffer_;
   beast::http::request<beast::http::string_body> request_;
   beast::flat_buffer in_;
@@ -125,12 +130,13 @@ private:
 
 class websocket_bridge {
 public:
-  /// Relays to 127.0.0.1:`broker_port`; with `cert_file`/`key_file`, speaks wss://.
+  /// Relays to 127.0.0.1:`broker_port`; with `cert_file`/`key_file`, speaks
+  /// wss://. Listens on `listen_address` (e.g. "::1" for IPv6 loopback).
   explicit websocket_bridge(std::uint16_t broker_port, std::string cert_file = {},
-                            std::string key_file = {})
+                            std::string key_file = {}, const char* listen_address = "127.0.0.1")
       : broker_port_(broker_port), acceptor_(io_) {
     using namespace bridge_detail;
-    tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+    tcp::endpoint ep(asio::ip::make_address(listen_address), 0);
     acceptor_.open(ep.protocol());
     acceptor_.bind(ep);
     acceptor_.listen();
@@ -152,6 +158,12 @@ public:
 
   std::string port_string() const { return std::to_string(port_); }
 
+  /// The Host header of the last upgrade request.
+  std::string last_host() const {
+    std::lock_guard lock(mutex_);
+    return last_host_;
+  }
+
 private:
   void accept() {
     using namespace bridge_detail;
@@ -167,12 +179,13 @@ private:
           using stream = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
           std::make_shared<relay<stream>>(
               std::make_unique<stream>(beast::tcp_stream(std::move(socket)), *tls_),
-              std::move(upstream))
+              std::move(upstream), record_host())
               ->start();
         } else {
           using stream = websocket::stream<beast::tcp_stream>;
           std::make_shared<relay<stream>>(
-              std::make_unique<stream>(beast::tcp_stream(std::move(socket))), std::move(upstream))
+              std::make_unique<stream>(beast::tcp_stream(std::move(socket))), std::move(upstream),
+              record_host())
               ->start();
         }
       }
@@ -180,7 +193,16 @@ private:
     });
   }
 
+  std::function<void(const std::string&)> record_host() {
+    return [this](const std::string& host) {
+      std::lock_guard lock(mutex_);
+      last_host_ = host;
+    };
+  }
+
   std::uint16_t broker_port_;
+  mutable std::mutex mutex_;
+  std::string last_host_;
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::unique_ptr<boost::asio::ssl::context> tls_;

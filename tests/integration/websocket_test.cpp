@@ -54,6 +54,17 @@ TEST(WebSocket, PlainWebSocketCarriesMessagesInEveryVersion) {
   }
 }
 
+// The Host header of the upgrade puts an IPv6 literal in brackets (RFC 7230
+// 5.4, RFC 3986 3.2.2): "[::1]:port", not "::1:port".
+TEST(WebSocket, IPv6LiteralIsBracketedInTheHostHeader) {
+  mosquitto_broker broker;
+  websocket_bridge bridge(broker.port(), {}, {}, "::1");
+  EXPECT_EQ(
+      round_trip("ws://[::1]:" + bridge.port_string() + "/mqtt", {}, bp::protocol_version::v3_1_1),
+      "100000 bytes");
+  EXPECT_EQ(bridge.last_host(), "[::1]:" + bridge.port_string());
+}
+
 TEST(WebSocket, WebSocketOverTlsVerifiesTheBroker) {
   test_certificates certs;
   mosquitto_broker broker;

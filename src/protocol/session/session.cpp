@@ -14,12 +14,19 @@ session::session(session_config config, session_store& store)
     : config_(std::move(config)), store_(store), aliases_(std::make_unique<alias_table>()) {
   auto& c = config_.connect_packet;
   decoder_.set_version(c.version);
-  decoder_.set_max_packet_size(config_.max_incoming_packet_size);
-  if (c.version == protocol_version::v5 && !c.props.contains(property_id::maximum_packet_size) &&
-      config_.max_incoming_packet_size < 268'435'460) {
-    c.props.add(property_id::maximum_packet_size,
-                static_cast<std::uint32_t>(config_.max_incoming_packet_size));
+  if (c.version == protocol_version::v5) {
+    // The limit announced is the limit enforced: a Maximum Packet Size set in
+    // the CONNECT's properties lowers the decoder's limit, and a lower
+    // max_incoming_packet_size is announced.
+    if (auto announced = c.props.integer(property_id::maximum_packet_size)) {
+      config_.max_incoming_packet_size =
+          std::min<std::size_t>(config_.max_incoming_packet_size, *announced);
+    } else if (config_.max_incoming_packet_size < 268'435'460) {
+      c.props.add(property_id::maximum_packet_size,
+                  static_cast<std::uint32_t>(config_.max_incoming_packet_size));
+    }
   }
+  decoder_.set_max_packet_size(config_.max_incoming_packet_size);
   if (config_.auth != nullptr && c.version == protocol_version::v5) {
     c.props.add(property_id::authentication_method, config_.auth->method());
   }

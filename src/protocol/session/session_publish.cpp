@@ -280,8 +280,8 @@ void session::complete_publish(request_id id, std::error_code ec, reason_code rc
 
 // PUBACK ends QoS 1; PUBREC moves QoS 2 on to PUBREL; PUBCOMP ends it. A
 // reason code of 0x80 or more ends the flow with that error (MQTT 5). Answers
-// for ids we do not know are ignored (PUBREC gets a PUBREL so the broker can
-// finish its side).
+// for ids we do not know are ignored (a successful PUBREC gets a PUBREL so the
+// broker can finish its side; a failed one ends the exchange [MQTT-4.3.3-4]).
 template <packet_type T>
 void session::on_publish_response(basic_publish_response<T>& p) {
   const auto sequence = in_flight_sequence(p.packet_id);
@@ -293,6 +293,9 @@ void session::on_publish_response(basic_publish_response<T>& p) {
     }
   } else if constexpr (T == packet_type::pubrec) {
     if (record == nullptr || record->message.qos != qos::exactly_once) {
+      if (error) {
+        return; // a PUBREC of 0x80 or more is never followed by PUBREL
+      }
       const bool v5 = version() == protocol_version::v5;
       write(pubrel{
           p.packet_id, v5 ? reason_code::packet_identifier_not_found : reason_code::success, {}});

@@ -578,6 +578,34 @@ TEST(ProtocolViolation, V5PacketOverOurMaximumSendsDisconnect0x95) {
                                           close_connection{errc::packet_too_large}}));
 }
 
+// The Maximum Packet Size put in the CONNECT's properties by the caller is
+// enforced too, not only the one the session adds from max_incoming_packet_size.
+TEST(ProtocolViolation, V5PacketOverTheAnnouncedMaximumPacketSizeSendsDisconnect0x95) {
+  auto config = make_config(v5);
+  config.connect_packet.props.add(property_id::maximum_packet_size, 64u);
+  scripted_peer peer(config);
+  peer.connect();
+  peer.receive(make_publish("a/b", std::string(40, 'x'), qos::at_most_once, 0)); // 49 bytes
+  EXPECT_EQ(peer.take<message_received>().size(), 1u);
+  peer.receive(make_publish("a/b", std::string(80, 'x'), qos::at_most_once, 0)); // 89 bytes
+  EXPECT_TRUE(peer.take<message_received>().empty());
+  EXPECT_EQ(peer.sent(), packets{disconnect{reason_code::packet_too_large}});
+  EXPECT_EQ(peer.client().state(), session_state::closing);
+}
+
+TEST(ProtocolViolation, V5TheLowerOfTheTwoLimitsIsEnforcedAndAnnounced) {
+  auto config = make_config(v5);
+  config.connect_packet.props.add(property_id::maximum_packet_size, 1000u);
+  config.max_incoming_packet_size = 64;
+  scripted_peer peer(config);
+  peer.open();
+  EXPECT_EQ(peer.sent(), packets{config.connect_packet}); // the caller's property is sent as set
+  peer.receive(accepted());
+  peer.take_actions();
+  peer.receive(make_publish("a/b", std::string(80, 'x'), qos::at_most_once, 0));
+  EXPECT_EQ(peer.sent(), packets{disconnect{reason_code::packet_too_large}});
+}
+
 TEST(ProtocolViolation, V5ReasonsDisconnectCannotCarryBecomeProtocolError) {
   scripted_peer peer(make_config(v5));
   peer.connect();

@@ -585,6 +585,44 @@ TEST(FlowControlUnknownIds, PubrecForAnUnknownIdIsAnsweredWithPubrelInMqtt311) {
   EXPECT_TRUE(peer.take_actions().empty());
 }
 
+// [MQTT-4.3.3-4]: a PUBREC with a reason code of 0x80 or more ends the
+// exchange; the sender sends no PUBREL for it, known id or not.
+TEST(FlowControlUnknownIds, FailedPubrecForAnUnknownIdIsNotAnswered) {
+  scripted_peer peer(v5_config());
+  peer.connect();
+  peer.receive(pubrec{42, reason_code::quota_exceeded, {}});
+  peer.receive(pubrec{43, reason_code::unspecified_error, {}});
+  EXPECT_TRUE(peer.sent().empty());
+  EXPECT_TRUE(peer.take_actions().empty());
+  EXPECT_EQ(peer.client().state(), session_state::connected);
+}
+
+TEST(FlowControlUnknownIds, FailedPubrecForAQoS1IdIsNotAnswered) {
+  scripted_peer peer(v5_config());
+  peer.connect();
+  auto a = peer.publish("t", "1", q1);
+  peer.sent();
+  peer.receive(pubrec{1, reason_code::implementation_specific_error, {}});
+  EXPECT_TRUE(peer.sent().empty());
+  EXPECT_TRUE(peer.take_actions().empty());
+  EXPECT_EQ(peer.client().in_flight(), 1u); // still waiting for its PUBACK
+  peer.receive(puback{1});
+  EXPECT_EQ(peer.take_actions(), actions{done(a)});
+}
+
+TEST(FlowControlUnknownIds, FailedPubrecAfterPubcompIsNotAnswered) {
+  scripted_peer peer(v5_config());
+  peer.connect();
+  auto a = peer.publish("t", "2", q2);
+  peer.sent();
+  peer.receive(pubrec{1});
+  peer.receive(pubcomp{1});
+  EXPECT_EQ(peer.sent(), packets{pubrel{1}});
+  EXPECT_EQ(peer.take_actions(), actions{done(a)});
+  peer.receive(pubrec{1, reason_code::packet_identifier_in_use, {}});
+  EXPECT_TRUE(peer.sent().empty());
+}
+
 TEST(FlowControlUnknownIds, DuplicatePubrecIsAnsweredWithPubrelAgain) {
   scripted_peer peer(v5_config());
   peer.connect();

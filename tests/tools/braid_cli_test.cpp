@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -271,8 +273,68 @@ TEST(Bench, PrintsResultLinesAndTheLatencyChart) {
   EXPECT_NE(err.find("unknown workload"), std::string::npos) << err;
 }
 
+// What a subscriber printed through a broker restart, told apart by cause.
+struct restart_outcome {
+  std::set<int> lost;       // never printed
+  int broker_replays = 0;   // printed again: the broker resent a completed QoS 2 exchange
+  int braid_duplicates = 0; // printed again for any other reason
+};
+
+// `out` holds "<packet id> <dup> <number>" per message (sub -F '%m %d %p');
+// `trace` is the subscriber's -d trace. A second printing of a number is the
+// broker's replay when it came as a resend (DUP 1) of the same packet id
+// after Braid had sent PUBCOMP for that id: the exchange was complete, and a
+// receiver that has released an id cannot tell a replay from a new message
+// (mosquitto replays after a restart: see docs/broker-restarts.md).
+restart_outcome classify_restart(const std::string& out, const std::string& trace, int count) {
+  restart_outcome r;
+  std::map<int, std::pair<int, int>> first; // number -> (packet id, dup)
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    int id = 0, dup = 0, number = 0;
+    if (!(fields >> id >> dup >> number)) {
+      ++r.braid_duplicates; // a line that is not a message: count it against Braid
+      continue;
+    }
+    auto [it, fresh] = first.emplace(number, std::pair{id, dup});
+    if (fresh) {
+      continue;
+    }
+    const auto completed = trace.find("sent PUBCOMP (m" + std::to_string(id) + ",");
+    const auto resent = trace.find("received PUBLISH (d1, q2, r0, m" + std::to_string(id) + ",",
+                                   completed == std::string::npos ? 0 : completed);
+    const bool replay = dup == 1 && it->second.first == id && completed != std::string::npos &&
+                        resent != std::string::npos;
+    ++(replay ? r.broker_replays : r.braid_duplicates);
+  }
+  for (int i = 0; i < count; ++i) {
+    if (!first.contains(i)) {
+      r.lost.insert(i);
+    }
+  }
+  return r;
+}
+
+TEST(Reconnect, RestartOutcomesAreToldApartByCause) {
+  const std::string trace = "received PUBLISH (d0, q2, r0, m7, 'r/t', ... (1 bytes))\n"
+                            "sent PUBCOMP (m7, rc0)\n"
+                            "received PUBLISH (d1, q2, r0, m7, 'r/t', ... (1 bytes))\n";
+  // Printed again as a DUP 1 resend of the completed id 7: the broker's replay.
+  auto r = classify_restart("7 0 0\n8 0 1\n7 1 0\n", trace, 3);
+  EXPECT_EQ(r.lost, std::set<int>{2});
+  EXPECT_EQ(r.broker_replays, 1);
+  EXPECT_EQ(r.braid_duplicates, 0);
+  // Printed again without DUP, under another id, or before any PUBCOMP: Braid's.
+  EXPECT_EQ(classify_restart("7 0 0\n7 0 0\n", trace, 1).braid_duplicates, 1);
+  EXPECT_EQ(classify_restart("7 0 0\n9 1 0\n", trace, 1).braid_duplicates, 1);
+  EXPECT_EQ(classify_restart("7 0 0\n7 1 0\n", "", 1).braid_duplicates, 1);
+}
+
 // pub -l and sub with persistent sessions through a broker restart: the
-// reconnecting service restores both; nothing is lost or doubled at QoS 2.
+// reconnecting service restores both; Braid loses and doubles nothing at
+// QoS 2. mosquitto sometimes replays a QoS 2 exchange the subscriber had
+// completed just before the SIGTERM: that is reported, not failed.
 // (max_inflight_messages 0: mosquitto 2.0.11 drops, across a restart, QoS 2
 // messages it still queued for a connected subscriber beyond its 20 in flight;
 // see docs/broker-restarts.md.)
@@ -281,15 +343,16 @@ TEST(Reconnect, PubAndSubSurviveABrokerRestart) {
                           "persistence_location %DIR%/\nautosave_interval 1\n"
                           "max_inflight_messages 0\n");
   const auto port = broker.port_string();
-  subscribed_sub sub({"-p", port, "-c", "-i", "braid-cli-restart-sub", "-q", "2", "-t", "r/t", "-C",
-                      "60", "-W", "30"});
+  constexpr int count = 60;
+  subscribed_sub sub(
+      {"-p", port, "-c", "-i", "braid-cli-restart-sub", "-q", "2", "-t", "r/t", "-F", "%m %d %p"});
   cli_process pub({tool, "pub", "-d", "-p", port, "-c", "-i", "braid-cli-restart-pub", "-q", "2",
                    "-t", "r/t", "-l"},
                   {}, true);
   std::string first, second;
-  for (int i = 0; i < 30; ++i) {
+  for (int i = 0; i < count / 2; ++i) {
     first += std::to_string(i) + "\n";
-    second += std::to_string(30 + i) + "\n";
+    second += std::to_string(count / 2 + i) + "\n";
   }
   pub.write_input(first);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -297,17 +360,23 @@ TEST(Reconnect, PubAndSubSurviveABrokerRestart) {
   pub.write_input(second);
   pub.close_input();
   EXPECT_EQ(pub.finish(), 0) << pub.err();
-  EXPECT_EQ(sub.process.finish(), 0) << sub.process.err();
-  std::multiset<int> got;
-  std::istringstream lines(sub.process.out());
-  for (std::string line; std::getline(lines, line);) {
-    got.insert(std::stoi(line));
+  // Every number printed (a replay would make a count of lines wrong), then a
+  // moment for late replays.
+  EXPECT_TRUE(sub.process.wait_for_stdout(
+      [&](const std::string& out) { return classify_restart(out, "", count).lost.empty(); },
+      std::chrono::seconds(30)))
+      << sub.process.out();
+  sub.process.wait_for_stdout([](const std::string&) { return false; },
+                              std::chrono::milliseconds(500));
+  sub.process.kill_now(SIGTERM); // what it printed was read above
+  const auto outcome = classify_restart(sub.process.out(), sub.process.err(), count);
+  EXPECT_TRUE(outcome.lost.empty()) << sub.process.out();
+  EXPECT_EQ(outcome.braid_duplicates, 0) << sub.process.out() << sub.process.err();
+  RecordProperty("qos2_replayed_by_broker", outcome.broker_replays);
+  if (outcome.broker_replays > 0) {
+    std::cout << "mosquitto replayed " << outcome.broker_replays
+              << " completed QoS 2 exchange(s) after the restart\n";
   }
-  std::multiset<int> expected;
-  for (int i = 0; i < 60; ++i) {
-    expected.insert(i);
-  }
-  EXPECT_EQ(got, expected) << sub.process.out();
 }
 
 // --- the durable store (--store) --------------------------------------------------------

@@ -267,18 +267,19 @@ private:
   std::uint64_t in_flight_sequence(std::uint16_t packet_id) const;
   template <packet_type T>
   void on_publish_response(basic_publish_response<T>& p);
-  // incoming packets and answered requests (session_receive.cpp)
+  // incoming packets (session_receive.cpp)
   void dispatch(packet& p, std::uint64_t now_ms);
   void on_publish(struct publish& p);
   bool resolve_topic_alias(struct publish& p);
   std::uint16_t our_topic_alias_maximum() const noexcept;
   std::uint16_t our_receive_maximum() const noexcept;
   void on_pubrel(pubrel& p);
+  void on_disconnect(struct disconnect& p);
+  void on_auth(auth& p);
+  // requests that wait for an answer, and the answers (session_requests.cpp)
   void on_suback(suback& p);
   void on_unsuback(unsuback& p);
   void on_pingresp();
-  void on_disconnect(struct disconnect& p);
-  void on_auth(auth& p);
   std::error_code add_request(request_kind kind, packet message, request_id& id);
   enum class send_result : std::uint8_t { sent, wait, dropped };
   send_result send_request(pending_request& r);

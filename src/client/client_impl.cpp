@@ -30,26 +30,20 @@ void post_completion(Handler handler, const Executor& strand, std::error_code ec
   post_result(std::move(handler), strand, error_code{ec}, std::move(args)...);
 }
 
-// Refusals that another attempt will not fix.
-bool is_permanent(bp::reason_code rc) {
-  switch (rc) {
-  case bp::reason_code::unsupported_protocol_version:
-  case bp::reason_code::client_identifier_not_valid:
-  case bp::reason_code::bad_user_name_or_password:
-  case bp::reason_code::not_authorized:
-  case bp::reason_code::banned:
-  case bp::reason_code::bad_authentication_method:
-    return true;
-  default:
-    return false;
-  }
-}
-
 // Why the configured CONNECT cannot be sent (empty client id with clean
 // start off, a password without a user name in 3.1.1 ...), if it cannot.
 std::error_code connect_packet_error(const bp::session_config& config) {
   std::size_t size = 0;
   return bp::encoded_size(bp::packet{config.connect_packet}, config.connect_packet.version, size);
+}
+
+// The session holds publishes that wait for queue room when either the
+// session config or the client options ask for it.
+bp::session_config with_options(bp::session_config config, const client_options& options) {
+  if (options.on_queue_full == queue_full_policy::block) {
+    config.on_queue_full = bp::overflow_policy::block;
+  }
+  return config;
 }
 
 } // namespace
@@ -60,8 +54,9 @@ client_impl::client_impl(asio::any_io_executor executor, bp::session_config conf
                                                     asio::steady_timer(strand_),
                                                     asio::steady_timer(strand_)},
       store_(options.store ? options.store : std::make_shared<bp::memory_store>()),
-      connect_error_(connect_packet_error(config)), session_(std::move(config), *store_),
-      read_buffer_(64 * 1024), options_(std::move(options)),
+      connect_error_(connect_packet_error(config)),
+      session_(with_options(std::move(config), options), *store_), read_buffer_(64 * 1024),
+      options_(std::move(options)),
       backoff_(options_.reconnect.policy, options_.reconnect.random != nullptr
                                               ? std::function<double()>(options_.reconnect.random)
                                               : std::function<double()>{}),
@@ -135,6 +130,7 @@ void client_impl::start_connect() {
   refused_.reset();
   server_disconnect_.reset();
   retry_now_ = false;
+  refused_permanently_ = false;
   timed_out_ = false;
   // The brokers are tried in turn: each attempt takes the next (failover).
   auto url = urls_[next_url_ % urls_.size()];
@@ -368,7 +364,6 @@ void client_impl::process_actions() {
   std::vector<bp::action> batch;
   for (session_.take_actions(batch); !batch.empty(); session_.take_actions(batch)) {
     handle_actions(batch);
-    drain_blocked(); // completions may have made room in the queue
   }
 }
 
@@ -406,6 +401,7 @@ void client_impl::handle_actions(std::vector<bp::action>& batch) {
             }
           } else if constexpr (std::is_same_v<T, bp::connection_refused>) {
             retry_now_ = x.retry_with_3_1;
+            refused_permanently_ = x.permanent();
             refused_ = std::move(x.ack);
           } else if constexpr (std::is_same_v<T, bp::server_disconnected>) {
             server_disconnect_ = std::move(x.packet);
@@ -483,8 +479,9 @@ void client_impl::route(bp::publish message) {
     return;
   }
   received_.push_back(std::move(message));
-  if (received_.size() >= options_.receive_queue_limit) {
+  if (received_.size() >= options_.receive_queue_limit && !read_paused_) {
     read_paused_ = true; // back-pressure: the socket is read again once the queue drains
+    session_.set_reading_paused(true, now_ms());
   }
 }
 
@@ -503,20 +500,9 @@ bool client_impl::allowed(bool publishing) const {
 void client_impl::arm(bp::timer_id t, std::uint64_t delay_ms) {
   auto& timer = timers_[static_cast<std::size_t>(t)];
   timer.expires_after(std::chrono::milliseconds(delay_ms));
-  timer.async_wait([self = shared_from_this(), t, delay_ms](std::error_code ec) {
+  timer.async_wait([self = shared_from_this(), t](std::error_code ec) {
     if (ec || !self->open_) {
       return; // cancelled or re-armed
-    }
-    if (t == bp::timer_id::ping_timeout && self->read_paused_) {
-      // Reading is paused for back-pressure: the PINGRESP is likely waiting
-      // unread in the socket. Judge the broker once reading resumes, and
-      // meanwhile keep pinging so that the broker's keep alive holds.
-      bp::request_id ignored = 0;
-      (void)self->session_.ping(ignored, self->now_ms());
-      self->process_actions();
-      self->flush();
-      self->arm(t, delay_ms);
-      return;
     }
     self->session_.timer_fired(t, self->now_ms());
     self->process_actions();
@@ -546,7 +532,7 @@ void client_impl::transport_closed(std::error_code ec) {
   }
   const auto reason = ec ? ec : std::error_code{bp::session_errc::connection_lost};
   notify({connection_event::kind::disconnected, reason, false, 0, {}, server_disconnect_});
-  if (refused_ && is_permanent(refused_->reason) && !retry_now_) {
+  if (refused_permanently_) {
     give_up(reason);
     return;
   }
@@ -587,12 +573,6 @@ void client_impl::publish(bp::publish message, publish_handler handler) {
                       bp::reason_code::success);
       return;
     }
-    // Blocked publishes keep their order: a new one waits behind them.
-    if (self->options_.on_queue_full == queue_full_policy::block &&
-        (!self->blocked_.empty() || !self->has_room(m))) {
-      self->blocked_.push_back({std::move(m), std::move(h)});
-      return;
-    }
     self->submit(std::move(m), std::move(h));
     self->process_actions();
     self->flush_soon();
@@ -606,8 +586,8 @@ void client_impl::submit(bp::publish message, publish_handler handler) {
     post_completion(std::move(handler), strand_, ec, bp::reason_code::success);
     return;
   }
-  // Per-operation cancellation: a publish still queued (not sent) completes
-  // with session_errc::cancelled; one already sent is not affected.
+  // Per-operation cancellation: a publish still queued or blocked (not sent)
+  // completes with session_errc::cancelled; one already sent is not affected.
   auto slot = asio::get_associated_cancellation_slot(handler);
   if (slot.is_connected()) {
     slot.assign([weak = weak_from_this(), id](asio::cancellation_type) {
@@ -623,24 +603,11 @@ void client_impl::submit(bp::publish message, publish_handler handler) {
   add_handler(id, std::move(handler), qos0);
 }
 
-bool client_impl::has_room(const bp::publish& message) const {
-  return message.qos == bp::qos::at_most_once || session_.queued() < session_.config().queue_limit;
-}
-
-void client_impl::drain_blocked() {
-  while (!blocked_.empty() && has_room(blocked_.front().message)) {
-    auto next = std::move(blocked_.front());
-    blocked_.pop_front();
-    submit(std::move(next.message), std::move(next.handler));
-  }
-}
-
+// No connection will come for the publishes the session holds for queue room
+// (queue_full_policy::block): they complete with `ec`.
 void client_impl::fail_blocked(std::error_code ec) {
-  while (!blocked_.empty()) {
-    auto next = std::move(blocked_.front());
-    blocked_.pop_front();
-    post_completion(std::move(next.handler), strand_, ec, bp::reason_code::success);
-  }
+  session_.fail_blocked_publishes(ec, now_ms());
+  process_actions();
 }
 
 // Runs a session request: `start(id)` returns the session's refusal, if any;
@@ -750,6 +717,7 @@ void client_impl::receive(receive_handler handler) {
       post_completion(std::move(h), self->strand_, std::error_code{}, std::move(m));
       if (self->read_paused_ && self->received_.size() < self->options_.receive_queue_limit / 2) {
         self->read_paused_ = false;
+        self->session_.set_reading_paused(false, self->now_ms());
         self->start_read();
       }
       return;

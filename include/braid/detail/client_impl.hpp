@@ -99,8 +99,6 @@ private:
   void fail_receivers(std::error_code ec);
   void notify(connection_event event);
   void submit(bp::publish message, publish_handler handler);
-  bool has_room(const bp::publish& message) const;
-  void drain_blocked();
   void fail_blocked(std::error_code ec);
   void add_handler(bp::request_id id, any_handler handler, bool after_write = false);
   template <class Handler, class Start, class... Failed>
@@ -161,14 +159,10 @@ private:
   backoff backoff_;
   asio::steady_timer reconnect_timer_;
   asio::steady_timer connect_timer_;
-  bool stopped_ = false;   // close() or async_disconnect: no more reconnects
-  bool retry_now_ = false; // CONNACK asked to retry at once with MQTT 3.1
+  bool stopped_ = false;             // close() or async_disconnect: no more reconnects
+  bool retry_now_ = false;           // CONNACK asked to retry at once with MQTT 3.1
+  bool refused_permanently_ = false; // CONNACK refused for good: give up
   std::optional<bp::disconnect> server_disconnect_;
-  struct blocked_publish {
-    bp::publish message;
-    publish_handler handler;
-  };
-  std::deque<blocked_publish> blocked_; // waiting for queue room (queue_full_policy::block)
 };
 
 } // namespace braid::detail

@@ -62,6 +62,20 @@ session::session(session_config config, session_store& store)
 
 session::~session() = default;
 
+bool is_permanent_refusal(reason_code reason) noexcept {
+  switch (reason) {
+  case reason_code::unsupported_protocol_version:
+  case reason_code::client_identifier_not_valid:
+  case reason_code::bad_user_name_or_password:
+  case reason_code::not_authorized:
+  case reason_code::banned:
+  case reason_code::bad_authentication_method:
+    return true;
+  default:
+    return false;
+  }
+}
+
 std::uint64_t session::next_request_id() {
   return next_id_++;
 }
@@ -114,9 +128,18 @@ void session::timer_fired(timer_id timer, std::uint64_t now_ms) {
     on_keep_alive(now_ms);
     break;
   case timer_id::ping_timeout:
-    if (ping_outstanding_ && state_ == session_state::connected) {
-      fail_connection(session_errc::keep_alive_timeout, reason_code::keep_alive_timeout);
+    if (!ping_outstanding_ || state_ != session_state::connected) {
+      break;
     }
+    if (reading_paused_) {
+      // The PINGRESP is likely waiting unread: judge the broker once reading
+      // resumes, and meanwhile keep pinging so that its keep alive holds.
+      now_ms_ = now_ms;
+      write(pingreq{});
+      arm(timer_id::ping_timeout, ping_timeout_ms());
+      break;
+    }
+    fail_connection(session_errc::keep_alive_timeout, reason_code::keep_alive_timeout);
     break;
   case timer_id::connack_timeout:
     if (state_ == session_state::connecting) {
@@ -141,10 +164,18 @@ void session::on_keep_alive(std::uint64_t now_ms) {
   if (!ping_outstanding_) {
     ping_outstanding_ = true;
     ping_sent_ms_ = now_ms;
-    arm(timer_id::ping_timeout,
-        config_.ping_timeout_ms != 0 ? config_.ping_timeout_ms : keep_alive_ms());
+    arm(timer_id::ping_timeout, ping_timeout_ms());
   }
   arm(timer_id::keep_alive, keep_alive_ms());
+}
+
+std::uint64_t session::ping_timeout_ms() const noexcept {
+  return config_.ping_timeout_ms != 0 ? config_.ping_timeout_ms : keep_alive_ms();
+}
+
+void session::set_reading_paused(bool paused, std::uint64_t now_ms) {
+  now_ms_ = now_ms;
+  reading_paused_ = paused;
 }
 
 // --- connection ----------------------------------------------------------------
@@ -401,6 +432,7 @@ void session::connection_closed(std::error_code, std::uint64_t) {
     return;
   }
   state_ = session_state::disconnected;
+  reading_paused_ = false; // the next connection is read from the start
   disarm(timer_id::keep_alive);
   disarm(timer_id::ping_timeout);
   disarm(timer_id::connack_timeout);

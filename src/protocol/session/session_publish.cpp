@@ -56,6 +56,31 @@ std::error_code session::check_against_broker(const struct publish& message) con
 std::error_code session::publish(struct publish message, request_id& id, std::uint64_t now_ms) {
   now_ms_ = now_ms;
   message.dup = false;
+  if (auto ec = check_request(message)) {
+    return ec;
+  }
+  // Under the blocking policy a message that finds no room waits, and every
+  // later one waits behind it, so that order is kept.
+  if (config_.on_queue_full == overflow_policy::block &&
+      (!blocked_.empty() || !has_room(message))) {
+    id = next_request_id();
+    blocked_.emplace_back(id, std::move(message));
+    return {};
+  }
+  const bool qos0 = message.qos == qos::at_most_once;
+  request_id accepted = 0;
+  if (auto ec = accept(std::move(message), accepted)) {
+    return ec;
+  }
+  id = accepted;
+  if (!qos0) {
+    pump();
+  }
+  return {};
+}
+
+// What makes a message one that can never be sent, whatever the broker.
+std::error_code session::check_request(const struct publish& message) const {
   // A Topic Alias of the caller's own would clash with the automatic ones, and
   // a message kept for resending needs its topic (aliases die with the connection).
   if (message.props.contains(property_id::topic_alias) &&
@@ -76,19 +101,26 @@ std::error_code session::publish(struct publish message, request_id& id, std::ui
       return ec;
     }
   }
+  return {};
+}
+
+// Takes a checked message in: QoS 0 is written (or held while there is no
+// connection), QoS 1/2 joins the queue (pump() sends it). `id` is the
+// message's request id, or 0 to take the next one once the message is in.
+std::error_code session::accept(struct publish message, request_id& id) {
   if (auto ec = check_against_broker(message)) {
     return ec;
   }
   if (message.qos == qos::at_most_once) {
     if (state_ == session_state::connected) {
-      id = next_request_id();
+      id = id != 0 ? id : next_request_id();
       send_qos0(id, message);
       return {};
     }
     if (offline_qos0_.size() >= config_.offline_limit) {
       return session_errc::queue_full;
     }
-    id = next_request_id();
+    id = id != 0 ? id : next_request_id();
     offline_qos0_.emplace_back(id, std::move(message));
     return {};
   }
@@ -99,17 +131,47 @@ std::error_code session::publish(struct publish message, request_id& id, std::ui
     queue_was_full_ = true;
     return session_errc::queue_full;
   }
-  id = next_request_id();
+  id = id != 0 ? id : next_request_id();
   message.packet_id = 0;
   store_.add(stored_publish{id, std::move(message), publish_state::queued});
   queue_.push_back(id);
-  pump();
   return {};
+}
+
+bool session::has_room(const struct publish& message) const noexcept {
+  return message.qos == qos::at_most_once || queue_.size() < config_.queue_limit;
+}
+
+// Blocked publishes enter, in order, while there is room (overflow_policy::
+// block). One that cannot be sent now completes with the reason. Returns
+// whether any joined the queue.
+bool session::admit_blocked() {
+  bool queued = false;
+  while (!blocked_.empty() && has_room(blocked_.front().second)) {
+    auto [id, message] = std::move(blocked_.front());
+    blocked_.pop_front();
+    const bool qos0 = message.qos == qos::at_most_once;
+    if (auto ec = accept(std::move(message), id)) {
+      complete(id, request_kind::publish, ec);
+    } else if (!qos0) {
+      queued = true;
+    }
+  }
+  return queued;
+}
+
+void session::fail_blocked_publishes(std::error_code reason, std::uint64_t now_ms) {
+  now_ms_ = now_ms;
+  auto blocked = std::move(blocked_);
+  blocked_.clear();
+  for (const auto& entry : blocked) {
+    complete(entry.first, request_kind::publish, reason);
+  }
 }
 
 std::error_code session::publish(const publish_view& message, request_id& id,
                                  std::uint64_t now_ms) {
-  if (message.qos != qos::at_most_once || state_ != session_state::connected) {
+  if (message.qos != qos::at_most_once || state_ != session_state::connected || !blocked_.empty()) {
     struct publish copy;
     copy.topic.assign(message.topic);
     copy.payload.assign(message.payload.begin(), message.payload.end());
@@ -152,15 +214,17 @@ void session::send_qos0(request_id id, const struct publish& message) {
 // Sends queued messages while the window has room (in order: W = 1 keeps
 // strict order across reconnects too).
 void session::pump() {
-  // What the session had in flight goes first, then the queue.
-  while (state_ == session_state::connected && in_flight_ < window() && resend_next()) {
-  }
-  while (state_ == session_state::connected && in_flight_ < window() && resend_.empty() &&
-         !queue_.empty()) {
-    if (!send_from_queue(queue_.front())) {
-      break;
+  do {
+    // What the session had in flight goes first, then the queue.
+    while (state_ == session_state::connected && in_flight_ < window() && resend_next()) {
     }
-  }
+    while (state_ == session_state::connected && in_flight_ < window() && resend_.empty() &&
+           !queue_.empty()) {
+      if (!send_from_queue(queue_.front())) {
+        break;
+      }
+    }
+  } while (admit_blocked()); // room in the queue takes in blocked publishes
   // Requests that found every packet id in use go out once one is free.
   if (state_ == session_state::connected && ids_exhausted_) {
     send_unsent_requests();
@@ -367,6 +431,14 @@ bool session::cancel(request_id id) {
       it != offline_qos0_.end()) {
     offline_qos0_.erase(it);
     complete(id, request_kind::publish, session_errc::cancelled);
+    return true;
+  }
+  if (auto it = std::find_if(blocked_.begin(), blocked_.end(),
+                             [&](const auto& e) { return e.first == id; });
+      it != blocked_.end()) {
+    blocked_.erase(it);
+    complete(id, request_kind::publish, session_errc::cancelled);
+    pump(); // a QoS 0 message that waited behind it may go now
     return true;
   }
   if (auto it = std::find_if(requests_.begin(), requests_.end(),

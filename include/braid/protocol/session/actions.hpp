@@ -77,12 +77,20 @@ struct connected {
   bool operator==(const connected&) const = default;
 };
 
+/// A CONNACK refusal that another attempt will not fix: unsupported protocol
+/// version, client identifier not valid, bad user name or password, not
+/// authorized, banned, bad authentication method.
+bool is_permanent_refusal(reason_code reason) noexcept;
+
 /// CONNACK refused the connection. A close_connection follows.
 struct connection_refused {
   connack ack{};
   /// The broker refused 3.1.1 and the session will offer 3.1 on the next
   /// connection (session_config::fallback_to_3_1).
   bool retry_with_3_1 = false;
+  /// Another attempt will not fix this refusal: a reconnecting runner gives
+  /// up. (Not when the session will retry with 3.1.)
+  bool permanent() const noexcept { return !retry_with_3_1 && is_permanent_refusal(ack.reason); }
   bool operator==(const connection_refused&) const = default;
 };
 

@@ -60,6 +60,14 @@ enum class session_lost_policy : std::uint8_t {
   fail,      ///< complete them with session_errc::session_lost
 };
 
+/// What publish does with a QoS 1/2 message that finds the queue full
+/// (session_config::queue_limit).
+enum class overflow_policy : std::uint8_t {
+  fail,  ///< publish returns session_errc::queue_full
+  block, ///< the message waits in the session, in order, and enters the queue
+         ///< when room appears; every later publish (QoS 0 too) waits behind it
+};
+
 struct session_config {
   /// Client id, version, clean start, keep alive, will, credentials and MQTT 5
   /// properties of every CONNECT. An MQTT 5 Assigned Client Identifier
@@ -78,6 +86,9 @@ struct session_config {
   /// Most QoS 1/2 publishes accepted and waiting for the window (beyond it,
   /// publish fails with session_errc::queue_full).
   std::size_t queue_limit = 100'000;
+  /// Beyond queue_limit: fail, or hold the message until the queue has room
+  /// (held messages are bounded only by the caller; see fail_blocked_publishes).
+  overflow_policy on_queue_full = overflow_policy::fail;
   /// Most QoS 0 publishes and subscribe/unsubscribe requests held while there
   /// is no connection.
   std::size_t offline_limit = 10'000;
@@ -153,6 +164,18 @@ public:
   /// publishes stay in the store and subscribe/unsubscribe go out again after
   /// the next CONNACK.
   void connection_closed(std::error_code reason, std::uint64_t now_ms);
+  /// The runner stopped reading the transport (back-pressure: the application
+  /// is behind) or started again. While reading is paused, an unanswered
+  /// PINGREQ does not fail the connection — the PINGRESP is likely waiting
+  /// unread — and another PINGREQ goes out each ping timeout so that the
+  /// broker's keep alive holds; once reading resumes the broker is judged
+  /// again (keep_alive_timeout at the next ping timeout without a packet).
+  /// A new connection starts with reading not paused. Produces no actions.
+  void set_reading_paused(bool paused, std::uint64_t now_ms);
+  /// No connection will come for the publishes blocked for queue room
+  /// (overflow_policy::block): the runner gave up reconnecting, or was
+  /// closed. They complete with `reason`. What is in the queue stays.
+  void fail_blocked_publishes(std::error_code reason, std::uint64_t now_ms);
 
   // --- requests ----------------------------------------------------------
   // Each returns the request id that the completion will carry, or an error
@@ -160,7 +183,9 @@ public:
   // (packet validation) or session_errc.
 
   /// QoS 0 completes once written to the output; QoS 1 on PUBACK; QoS 2 on
-  /// PUBCOMP (or an error reason code in PUBACK/PUBREC).
+  /// PUBCOMP (or an error reason code in PUBACK/PUBREC). Under
+  /// overflow_policy::block a message beyond the queue limit is accepted and
+  /// waits (blocked()); if it then cannot be sent, its completion says why.
   std::error_code publish(struct publish message, request_id& id, std::uint64_t now_ms);
   /// The same with borrowed topic, payload and properties: a QoS 0 publish on
   /// a connection is encoded at once and copies nothing; otherwise the message
@@ -181,8 +206,8 @@ public:
   /// MQTT 5: starts a re-authentication with the configured authenticator;
   /// completes when the broker answers AUTH success.
   std::error_code reauthenticate(request_id& id, std::uint64_t now_ms);
-  /// Cancels a publish that is still queued (not yet sent): it completes with
-  /// session_errc::cancelled. Returns false when the request cannot be cancelled.
+  /// Cancels a publish that is still queued or blocked (not yet sent): it
+  /// completes with session_errc::cancelled. Returns false when the request cannot be cancelled.
   bool cancel(request_id id);
 
   // --- durability --------------------------------------------------------
@@ -217,6 +242,9 @@ public:
   std::size_t in_flight() const noexcept { return in_flight_; }
   /// QoS 1/2 publishes waiting for the window.
   std::size_t queued() const noexcept { return queue_.size(); }
+  /// Publishes waiting for room in the queue (overflow_policy::block).
+  std::size_t blocked() const noexcept { return blocked_.size(); }
+  bool reading_paused() const noexcept { return reading_paused_; }
   /// The window in force: the configured one, within the broker's Receive Maximum.
   std::uint16_t window() const noexcept;
   void set_window(std::uint16_t window);
@@ -251,6 +279,7 @@ private:
   void disarm(timer_id t);
   std::uint64_t keep_alive_ms() const noexcept;
   void on_keep_alive(std::uint64_t now_ms);
+  std::uint64_t ping_timeout_ms() const noexcept;
   std::uint64_t next_request_id();
   // outgoing messages (session_publish.cpp)
   template <class Packet>
@@ -258,6 +287,10 @@ private:
   void write_publish(const stored_publish& record, bool dup);
   void write_publish_view(publish_view view, bool dup);
   void send_qos0(request_id id, const struct publish& message);
+  std::error_code check_request(const struct publish& message) const;
+  std::error_code accept(struct publish message, request_id& id);
+  bool has_room(const struct publish& message) const noexcept;
+  bool admit_blocked();
   void pump();
   bool send_from_queue(std::uint64_t sequence);
   void finish_publish(std::uint64_t sequence, std::uint16_t packet_id, std::error_code ec,
@@ -304,6 +337,7 @@ private:
   std::size_t in_flight_ = 0;
   bool queue_was_full_ = false;
   std::deque<std::pair<request_id, struct publish>> offline_qos0_; // QoS 0 waiting for a connection
+  std::deque<std::pair<request_id, struct publish>> blocked_; // waiting for queue room, in order
   std::vector<pending_request> requests_;
   bool ids_exhausted_ = false; // a request waits for a free packet id
   sequence_queue resend_;      // in-flight messages to resend on this connection, in order
@@ -316,6 +350,7 @@ private:
   std::uint64_t last_sent_ms_ = 0;
   std::uint64_t ping_sent_ms_ = 0;
   bool ping_outstanding_ = false;
+  bool reading_paused_ = false; // the runner does not read: see set_reading_paused
   std::optional<request_id> reauth_request_;
   std::uint8_t armed_timers_ = 0; // bit per timer_id
 };

@@ -216,6 +216,56 @@ TEST(Connack, UnsupportedVersionFallsBackFrom311To31WhenConfigured) {
   EXPECT_EQ(peer.client().state(), session_state::connected);
 }
 
+// Refusals that another attempt will not fix: a reconnecting client gives up.
+TEST(Connack, PermanentRefusalsAreTheOnesAnotherAttemptWillNotFix) {
+  for (auto rc :
+       {reason_code::unsupported_protocol_version, reason_code::client_identifier_not_valid,
+        reason_code::bad_user_name_or_password, reason_code::not_authorized, reason_code::banned,
+        reason_code::bad_authentication_method}) {
+    SCOPED_TRACE(static_cast<int>(rc));
+    EXPECT_TRUE(is_permanent_refusal(rc));
+    scripted_peer peer(make_config(v5));
+    peer.open();
+    peer.receive(refused(rc));
+    auto refusals = peer.take<connection_refused>();
+    ASSERT_EQ(refusals.size(), 1u);
+    EXPECT_TRUE(refusals[0].permanent());
+  }
+  for (auto rc :
+       {reason_code::unspecified_error, reason_code::server_unavailable, reason_code::server_busy,
+        reason_code::quota_exceeded, reason_code::use_another_server, reason_code::server_moved,
+        reason_code::connection_rate_exceeded}) {
+    SCOPED_TRACE(static_cast<int>(rc));
+    EXPECT_FALSE(is_permanent_refusal(rc));
+    scripted_peer peer(make_config(v5));
+    peer.open();
+    peer.receive(refused(rc));
+    auto refusals = peer.take<connection_refused>();
+    ASSERT_EQ(refusals.size(), 1u);
+    EXPECT_FALSE(refusals[0].permanent());
+  }
+}
+
+TEST(Connack, UnsupportedVersionIsNotPermanentWhenTheSessionRetriesWith31) {
+  auto config = make_config(v3_1_1, true, "braid");
+  config.fallback_to_3_1 = true;
+  scripted_peer peer(config);
+  peer.open();
+  peer.receive(refused(reason_code::unsupported_protocol_version));
+  auto refusals = peer.take<connection_refused>();
+  ASSERT_EQ(refusals.size(), 1u);
+  EXPECT_TRUE(refusals[0].retry_with_3_1);
+  EXPECT_FALSE(refusals[0].permanent());
+  // 3.1 refused too: nothing is left to try.
+  peer.close();
+  peer.open();
+  peer.receive_bytes(raw({0x20, 0x02, 0x00, 0x01}));
+  refusals = peer.take<connection_refused>();
+  ASSERT_EQ(refusals.size(), 1u);
+  EXPECT_FALSE(refusals[0].retry_with_3_1);
+  EXPECT_TRUE(refusals[0].permanent());
+}
+
 TEST(Connack, UnsupportedVersionDoesNotFallBackWhenNotConfigured) {
   scripted_peer peer(make_config());
   peer.open();
@@ -455,6 +505,86 @@ TEST(KeepAlive, PingrespCancelsThePingTimeout) {
   peer.advance(59'900);
   peer.fire(timer_id::keep_alive);
   EXPECT_EQ(peer.sent(), packets{pingreq{}});
+}
+
+// Reading paused (the application is behind): the PINGRESP may be waiting
+// unread, so an unanswered ping is not held against the broker; another
+// PINGREQ goes out each ping timeout, so that the broker's keep alive holds.
+TEST(KeepAlive, WhileReadingIsPausedAPingTimeoutPingsAgainInsteadOfClosing) {
+  auto config = make_config();
+  config.ping_timeout_ms = 5'000;
+  scripted_peer peer(config);
+  peer.connect();
+  peer.advance(60'000);
+  peer.fire(timer_id::keep_alive);
+  EXPECT_EQ(peer.sent(), packets{pingreq{}});
+  peer.take_actions();
+  peer.client().set_reading_paused(true, peer.now());
+  EXPECT_TRUE(peer.client().reading_paused());
+  EXPECT_TRUE(peer.take_actions().empty());
+  for (int i = 0; i < 3; ++i) {
+    peer.advance(5'000);
+    peer.fire(timer_id::ping_timeout);
+    EXPECT_EQ(peer.sent(), packets{pingreq{}});
+    EXPECT_EQ(peer.take_actions(), (actions{arm_timer{timer_id::ping_timeout, 5'000}}));
+    EXPECT_EQ(peer.client().state(), session_state::connected);
+  }
+}
+
+TEST(KeepAlive, OnceReadingResumesAnUnansweredPingClosesAsUsual) {
+  scripted_peer peer(make_config());
+  peer.connect();
+  peer.advance(60'000);
+  peer.fire(timer_id::keep_alive);
+  peer.sent();
+  peer.take_actions();
+  peer.client().set_reading_paused(true, peer.now());
+  peer.advance(60'000);
+  peer.fire(timer_id::ping_timeout);
+  EXPECT_EQ(peer.sent(), packets{pingreq{}});
+  EXPECT_EQ(peer.take_actions(), (actions{arm_timer{timer_id::ping_timeout, 60'000}}));
+  peer.client().set_reading_paused(false, peer.now());
+  peer.advance(60'000);
+  peer.fire(timer_id::ping_timeout);
+  EXPECT_TRUE(peer.sent().empty());
+  EXPECT_EQ(peer.take_actions(), (actions{cancel_timer{timer_id::keep_alive},
+                                          close_connection{session_errc::keep_alive_timeout}}));
+}
+
+TEST(KeepAlive, AnyPacketReadAfterResumingAnswersThePausedPings) {
+  scripted_peer peer(make_config());
+  peer.connect();
+  peer.advance(60'000);
+  peer.fire(timer_id::keep_alive);
+  peer.sent();
+  peer.client().set_reading_paused(true, peer.now());
+  peer.advance(60'000);
+  peer.fire(timer_id::ping_timeout);
+  peer.sent();
+  peer.take_actions();
+  peer.client().set_reading_paused(false, peer.now());
+  peer.receive(pingresp{});
+  EXPECT_EQ(peer.take_actions(), (actions{cancel_timer{timer_id::ping_timeout}}));
+  peer.fire(timer_id::ping_timeout); // stale
+  EXPECT_TRUE(peer.take_actions().empty());
+  EXPECT_EQ(peer.client().state(), session_state::connected);
+}
+
+TEST(KeepAlive, ANewConnectionStartsWithReadingNotPaused) {
+  scripted_peer peer(make_config());
+  peer.connect();
+  peer.client().set_reading_paused(true, peer.now());
+  peer.close();
+  EXPECT_FALSE(peer.client().reading_paused());
+  peer.connect();
+  peer.advance(60'000);
+  peer.fire(timer_id::keep_alive);
+  peer.sent();
+  peer.take_actions();
+  peer.advance(60'000);
+  peer.fire(timer_id::ping_timeout);
+  EXPECT_EQ(peer.take<close_connection>(),
+            std::vector<close_connection>{close_connection{session_errc::keep_alive_timeout}});
 }
 
 TEST(KeepAlive, ZeroArmsNoTimer) {

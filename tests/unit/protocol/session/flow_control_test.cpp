@@ -970,5 +970,133 @@ TEST(FlowControlInvalid, InvalidRequestIsRefusedWhileOfflineToo) {
   EXPECT_EQ(peer.store().size(), 0u);
 }
 
+// --- the blocking overflow policy -------------------------------------------------
+
+session_config blocking_config(std::size_t window, std::size_t queue_limit,
+                               protocol_version v = protocol_version::v3_1_1) {
+  auto config = make_config(v);
+  config.window = static_cast<std::uint16_t>(window);
+  config.queue_limit = queue_limit;
+  config.on_queue_full = overflow_policy::block;
+  return config;
+}
+
+TEST(FlowControlBlock, APublishBeyondTheLimitWaitsAndLaterOnesWaitBehindIt) {
+  scripted_peer peer(blocking_config(1, 2));
+  peer.connect();
+  auto a = peer.publish("t", "1", q1);
+  peer.publish("t", "2", q1);
+  peer.publish("t", "3", q1);
+  auto d = peer.publish("t", "4", q1); // the queue is full: d waits
+  auto e = peer.publish("t", "5", q0); // QoS 0 waits behind it, in order
+  EXPECT_NE(d, 0u);
+  EXPECT_NE(e, 0u);
+  EXPECT_EQ(peer.client().queued(), 2u);
+  EXPECT_EQ(peer.client().blocked(), 2u);
+  EXPECT_EQ(peer.sent(), packets{make_publish("t", "1", q1, 1)});
+  EXPECT_TRUE(peer.take_actions().empty());
+  // Room: d enters the queue, and e goes out behind it.
+  peer.receive(puback{1});
+  EXPECT_EQ(peer.take_actions(), (actions{done(a), done(e)}));
+  EXPECT_EQ(peer.sent(), (packets{make_publish("t", "2", q1, 2), make_publish("t", "5", q0, 0)}));
+  EXPECT_EQ(peer.client().queued(), 2u);
+  EXPECT_EQ(peer.client().blocked(), 0u);
+  peer.receive(puback{2});
+  EXPECT_EQ(peer.sent(), packets{make_publish("t", "3", q1, 3)});
+  peer.receive(puback{3});
+  EXPECT_EQ(peer.sent(), packets{make_publish("t", "4", q1, 4)});
+  peer.take_actions();
+  peer.receive(puback{4});
+  EXPECT_EQ(peer.take_actions(), actions{done(d)});
+}
+
+TEST(FlowControlBlock, WithoutAConnectionBlockedPublishesEnterAfterTheConnack) {
+  scripted_peer peer(blocking_config(1, 1));
+  auto a = peer.publish("t", "1", q1);
+  auto b = peer.publish("t", "2", q1);
+  EXPECT_EQ(peer.client().blocked(), 1u);
+  peer.open();
+  peer.sent();
+  peer.receive(connack{});
+  EXPECT_EQ(peer.sent(), packets{make_publish("t", "1", q1, 1)});
+  EXPECT_EQ(peer.take_actions(), (actions{keep_alive_armed, connected_event(connack{})}));
+  EXPECT_EQ(peer.client().queued(), 1u);
+  EXPECT_EQ(peer.client().blocked(), 0u);
+  peer.receive(puback{1});
+  EXPECT_EQ(peer.take_actions(), actions{done(a)});
+  EXPECT_EQ(peer.sent(), packets{make_publish("t", "2", q1, 2)});
+  peer.receive(puback{2});
+  EXPECT_EQ(peer.take_actions(), actions{done(b)});
+}
+
+TEST(FlowControlBlock, ABlockedPublishCanBeCancelled) {
+  scripted_peer peer(blocking_config(1, 1));
+  peer.connect();
+  auto a = peer.publish("t", "1", q1);
+  peer.publish("t", "2", q1);
+  auto c = peer.publish("t", "3", q1);
+  auto z = peer.publish("t", "0", q0); // behind c
+  peer.sent();
+  EXPECT_TRUE(peer.client().cancel(c));
+  // The QoS 0 message that waited behind it has room: it goes.
+  EXPECT_EQ(peer.take_actions(),
+            (actions{done(c, make_error_code(session_errc::cancelled)), done(z)}));
+  EXPECT_EQ(peer.sent(), packets{make_publish("t", "0", q0, 0)});
+  EXPECT_EQ(peer.client().blocked(), 0u);
+  EXPECT_FALSE(peer.client().cancel(c));
+  peer.receive(puback{1});
+  EXPECT_EQ(peer.take_actions(), actions{done(a)});
+  EXPECT_EQ(peer.sent(), packets{make_publish("t", "2", q1, 2)});
+}
+
+TEST(FlowControlBlock, FailingTheBlockedPublishesCompletesThemAndKeepsTheQueue) {
+  scripted_peer peer(blocking_config(1, 1));
+  peer.publish("t", "1", q1);
+  auto b = peer.publish("t", "2", q1);
+  auto c = peer.publish("t", "3", q0);
+  peer.client().fail_blocked_publishes(session_errc::connection_lost, peer.now());
+  EXPECT_EQ(peer.take_actions(),
+            (actions{done(b, make_error_code(session_errc::connection_lost)),
+                     done(c, make_error_code(session_errc::connection_lost))}));
+  EXPECT_EQ(peer.client().blocked(), 0u);
+  EXPECT_EQ(peer.client().queued(), 1u);
+  peer.connect();
+  EXPECT_EQ(peer.client().in_flight(), 1u);
+}
+
+TEST(FlowControlBlock, AnInvalidPublishIsRefusedAtOnceNotBlocked) {
+  scripted_peer peer(blocking_config(1, 1, protocol_version::v5));
+  peer.connect();
+  peer.publish("t", "1", q1);
+  peer.publish("t", "2", q1);
+  auto bad = make_publish("t", "3", q1, 0);
+  bad.props.add(property_id::subscription_identifier, 7u);
+  EXPECT_EQ(refused(peer, bad), make_error_code(session_errc::invalid_request));
+  EXPECT_EQ(peer.client().blocked(), 0u);
+}
+
+TEST(FlowControlBlock, ABlockedPublishTheBrokerCannotTakeCompletesWithTheReason) {
+  scripted_peer peer(blocking_config(1, 1, protocol_version::v5));
+  peer.connect(ack_with({{property_id::maximum_qos, 1}}));
+  auto a = peer.publish("t", "1", q1);
+  peer.publish("t", "2", q1);
+  auto c = peer.publish("t", "3", q2); // checked against the broker when it enters
+  peer.sent();
+  peer.receive(puback{1});
+  EXPECT_EQ(peer.take_actions(),
+            (actions{done(a), done(c, make_error_code(session_errc::qos_not_supported))}));
+  EXPECT_EQ(peer.sent(), packets{make_publish("t", "2", q1, 2)});
+}
+
+TEST(FlowControlBlock, TheFailPolicyStillRefusesWithQueueFull) {
+  auto config = blocking_config(1, 1);
+  config.on_queue_full = overflow_policy::fail;
+  scripted_peer peer(config);
+  peer.publish("t", "1", q1);
+  EXPECT_EQ(refused(peer, make_publish("t", "2", q1, 0)),
+            make_error_code(session_errc::queue_full));
+  EXPECT_EQ(peer.client().blocked(), 0u);
+}
+
 } // namespace
 } // namespace braid::protocol

@@ -56,11 +56,8 @@ client_impl::client_impl(asio::any_io_executor executor, bp::session_config conf
       store_(options.store ? options.store : std::make_shared<bp::memory_store>()),
       connect_error_(connect_packet_error(config)),
       session_(with_options(std::move(config), options), *store_), read_buffer_(64 * 1024),
-      options_(std::move(options)),
-      backoff_(options_.reconnect.policy, options_.reconnect.random != nullptr
-                                              ? std::function<double()>(options_.reconnect.random)
-                                              : std::function<double()>{}),
-      reconnect_timer_(strand_), connect_timer_(strand_) {
+      options_(std::move(options)), reconnect_(options_), reconnect_timer_(strand_),
+      connect_timer_(strand_) {
 }
 
 client_impl::~client_impl() = default;
@@ -118,10 +115,7 @@ void client_impl::connect_urls(std::vector<broker_url> urls, connect_handler han
       }
     }
     self->connect_handler_.emplace(std::move(h));
-    self->urls_ = std::move(urls);
-    self->next_url_ = 0;
-    self->stopped_ = false;
-    self->backoff_.reset();
+    self->reconnect_.start(std::move(urls));
     self->start_connect();
   });
 }
@@ -129,18 +123,13 @@ void client_impl::connect_urls(std::vector<broker_url> urls, connect_handler han
 void client_impl::start_connect() {
   refused_.reset();
   server_disconnect_.reset();
-  retry_now_ = false;
-  refused_permanently_ = false;
-  timed_out_ = false;
-  // The brokers are tried in turn: each attempt takes the next (failover).
-  auto url = urls_[next_url_ % urls_.size()];
-  ++next_url_;
+  const auto& url = reconnect_.begin_attempt(now_ms());
   if (!transport_ || url_.kind != url.kind) {
     std::error_code ec;
     transport_ = make_transport(url.kind, strand_, options_.tls, ec);
   }
-  url_ = std::move(url);
-  connect_timer_.expires_after(options_.connect_timeout);
+  url_ = url;
+  connect_timer_.expires_after(reconnect_.connect_timeout());
   connect_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
     if (!ec) {
       self->on_connect_timeout();
@@ -153,31 +142,33 @@ void client_impl::start_connect() {
 // A connection attempt failed before the session started.
 void client_impl::connect_failed(std::error_code ec) {
   connect_timer_.cancel();
-  if (!stopped_ && next_url_ % urls_.size() != 0) {
-    start_connect(); // the next broker of the list, at once
-    return;
-  }
-  if (options_.reconnect.enabled && !stopped_) {
-    schedule_reconnect(ec);
-  } else {
+  const auto step = reconnect_.open_failed();
+  switch (step.what) {
+  case reconnect_step::kind::next_broker:
+    start_connect();
+    break;
+  case reconnect_step::kind::retry:
+    schedule_reconnect(ec, step);
+    break;
+  case reconnect_step::kind::give_up:
+  case reconnect_step::kind::fail:
     fail_connect(ec);
+    break;
   }
 }
 
-void client_impl::schedule_reconnect(std::error_code ec) {
-  const auto delay = retry_now_ ? std::chrono::milliseconds(0) : backoff_.next_delay();
-  notify({connection_event::kind::reconnecting, ec, false, backoff_.attempts(), delay, {}});
-  reconnect_timer_.expires_after(delay);
+void client_impl::schedule_reconnect(std::error_code ec, const reconnect_step& step) {
+  notify({connection_event::kind::reconnecting, ec, false, step.attempt, step.delay, {}});
+  reconnect_timer_.expires_after(step.delay);
   reconnect_timer_.async_wait([self = shared_from_this()](std::error_code e) {
-    if (!e && !self->stopped_ && !self->open_) {
+    if (!e && !self->reconnect_.stopped() && !self->open_) {
       self->start_connect();
     }
   });
 }
 
-void client_impl::give_up(std::error_code ec) {
-  stopped_ = true;
-  notify({connection_event::kind::gave_up, ec, false, backoff_.attempts(), {}, {}});
+void client_impl::give_up(std::error_code ec, std::uint32_t attempts) {
+  notify({connection_event::kind::gave_up, ec, false, attempts, {}, {}});
   fail_connect(ec);
   fail_receivers(ec);
   fail_blocked(ec);
@@ -196,10 +187,9 @@ void client_impl::set_state_handler(std::function<void(const connection_event&)>
 }
 
 void client_impl::on_connect_timeout() {
-  if (stopped_ || session_.state() == bp::session_state::connected) {
+  if (!reconnect_.connect_timer_fired(now_ms())) {
     return;
   }
-  timed_out_ = true;
   if (open_) {
     transport_closed(client_errc::connect_timeout); // waiting for CONNACK
   } else {
@@ -209,10 +199,10 @@ void client_impl::on_connect_timeout() {
 
 // The transport is up (TCP connected, TLS and WebSocket handshakes done).
 void client_impl::on_opened(std::error_code ec) {
-  if (stopped_) {
+  if (reconnect_.stopped()) {
     return;
   }
-  if (timed_out_) {
+  if (reconnect_.timed_out()) {
     ec = client_errc::connect_timeout;
   }
   if (ec) {
@@ -384,9 +374,8 @@ void client_impl::handle_actions(std::vector<bp::action>& batch) {
           } else if constexpr (std::is_same_v<T, bp::request_completed>) {
             handle(x);
           } else if constexpr (std::is_same_v<T, bp::connected>) {
-            backoff_.reset();
+            reconnect_.connected();
             connect_timer_.cancel();
-            next_url_ = next_url_ == 0 ? 0 : next_url_ - 1; // reconnect to this broker first
             connection_event e{
                 connection_event::kind::connected, {}, x.ack.session_present, 0, {}, {}};
             e.resent = x.resent;
@@ -400,8 +389,7 @@ void client_impl::handle_actions(std::vector<bp::action>& batch) {
               connect_handler_.reset();
             }
           } else if constexpr (std::is_same_v<T, bp::connection_refused>) {
-            retry_now_ = x.retry_with_3_1;
-            refused_permanently_ = x.permanent();
+            reconnect_.refused(x.permanent(), x.retry_with_3_1);
             refused_ = std::move(x.ack);
           } else if constexpr (std::is_same_v<T, bp::server_disconnected>) {
             server_disconnect_ = std::move(x.packet);
@@ -532,12 +520,13 @@ void client_impl::transport_closed(std::error_code ec) {
   }
   const auto reason = ec ? ec : std::error_code{bp::session_errc::connection_lost};
   notify({connection_event::kind::disconnected, reason, false, 0, {}, server_disconnect_});
-  if (refused_permanently_) {
-    give_up(reason);
+  const auto step = reconnect_.connection_ended();
+  if (step.what == reconnect_step::kind::give_up) {
+    give_up(reason, step.attempt);
     return;
   }
-  if ((options_.reconnect.enabled || retry_now_) && !stopped_) {
-    schedule_reconnect(reason);
+  if (step.what == reconnect_step::kind::retry) {
+    schedule_reconnect(reason, step);
     return;
   }
   fail_connect(reason);
@@ -672,7 +661,7 @@ void client_impl::disconnect(bp::reason_code reason, bp::properties props, plain
       // A requested disconnect is not followed by a reconnect, and one made
       // while reconnecting stops the service; a refused argument changes nothing.
       if (!ec || ec == bp::session_errc::not_connected) {
-        self->stopped_ = true;
+        self->reconnect_.stop();
         self->reconnect_timer_.cancel();
       }
       if (ec == bp::session_errc::not_connected) {
@@ -734,7 +723,7 @@ void client_impl::set_message_handler(std::function<void(const bp::publish&)> ha
 
 void client_impl::close() {
   asio::dispatch(strand_, [self = shared_from_this()] {
-    self->stopped_ = true;
+    self->reconnect_.stop();
     if (self->transport_) {
       self->transport_->close();
     }

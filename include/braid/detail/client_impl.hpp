@@ -5,9 +5,9 @@
 // become timers, completions and deliveries, and its output is written
 // coalesced.
 
-#include <braid/backoff.hpp>
 #include <braid/client_errors.hpp>
 #include <braid/client_options.hpp>
+#include <braid/detail/reconnect_policy.hpp>
 #include <braid/detail/transport.hpp>
 #include <braid/protocol/decoder.hpp>
 #include <braid/protocol/session/memory_store.hpp>
@@ -94,8 +94,8 @@ private:
   void fail_connect(std::error_code ec);
   void start_connect();
   void connect_failed(std::error_code ec);
-  void schedule_reconnect(std::error_code ec);
-  void give_up(std::error_code ec);
+  void schedule_reconnect(std::error_code ec, const reconnect_step& step);
+  void give_up(std::error_code ec, std::uint32_t attempts);
   void fail_receivers(std::error_code ec);
   void notify(connection_event event);
   void submit(bp::publish message, publish_handler handler);
@@ -109,10 +109,7 @@ private:
 
   asio::strand<asio::any_io_executor> strand_;
   std::unique_ptr<transport> transport_;
-  broker_url url_;
-  std::vector<broker_url> urls_; // tried in turn (failover)
-  std::size_t next_url_ = 0;
-  bool timed_out_ = false;
+  broker_url url_;           // of the current attempt
   bool read_paused_ = false; // the receive queue is full: back-pressure on the socket
   struct routed_handler {
     std::string filter;
@@ -156,12 +153,9 @@ private:
   client_options options_;
   // Second decoders of the traffic, for options_.packet_trace only.
   std::array<bp::decoder, 2> trace_decoders_{bp::decoder{}, bp::decoder{}};
-  backoff backoff_;
+  reconnect_policy reconnect_; // which broker, when, whether: the timers below carry it out
   asio::steady_timer reconnect_timer_;
   asio::steady_timer connect_timer_;
-  bool stopped_ = false;             // close() or async_disconnect: no more reconnects
-  bool retry_now_ = false;           // CONNACK asked to retry at once with MQTT 3.1
-  bool refused_permanently_ = false; // CONNACK refused for good: give up
   std::optional<bp::disconnect> server_disconnect_;
 };
 

@@ -1,0 +1,99 @@
+#pragma once
+// Internal: the decisions of the reconnecting service, without I/O, clocks or
+// timers — which broker the next attempt goes to (failover through the list;
+// after a lost connection, the broker that last accepted first), how long to
+// wait before it (braid::backoff, its randomness injected), whether an
+// attempt has taken too long (the connect timeout; time is passed in), and
+// when to stop (a refusal that another attempt will not fix, close(), a
+// requested disconnect). client_impl owns the timers and the transport, tells
+// this class what happened and does what it answers. Compiled in
+// src/client/reconnect_policy.cpp; tested in tests/unit/client/.
+
+#include <braid/backoff.hpp>
+#include <braid/client_options.hpp>
+#include <braid/url.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace braid::detail {
+
+/// What to do after an attempt failed or a connection ended.
+struct reconnect_step {
+  enum class kind : std::uint8_t {
+    next_broker, ///< try the next broker of the list at once
+    retry,       ///< wait `delay`, then begin attempt number `attempt`
+    give_up,     ///< no more attempts: the refusal will not fix itself
+    fail,        ///< not reconnecting (disabled or stopped): report the error
+  };
+  kind what = kind::fail;
+  std::chrono::milliseconds delay{0};
+  std::uint32_t attempt = 0; ///< retries since the last accepted connection
+  bool operator==(const reconnect_step&) const = default;
+};
+
+class reconnect_policy {
+public:
+  /// `enabled`: reconnect after a lost connection and keep trying the first
+  /// connect (reconnect_options::enabled); `delays` gives the wait before
+  /// each retry; `connect_timeout` bounds an attempt, from its start to CONNACK.
+  reconnect_policy(bool enabled, backoff delays, std::chrono::milliseconds connect_timeout);
+  /// From client_options: reconnect (policy, random) and connect_timeout.
+  explicit reconnect_policy(const client_options& options);
+
+  /// A connect() with these brokers: the first is tried first, the backoff
+  /// starts over, and a stop() before is forgotten. `urls` is not empty.
+  void start(std::vector<broker_url> urls);
+  /// An attempt begins at `now_ms`: returns the broker to connect to. The
+  /// last attempt's refusal and timeout are forgotten.
+  const broker_url& begin_attempt(std::uint64_t now_ms);
+  /// How long an attempt may take; arm the connect timer for this at begin_attempt.
+  std::chrono::milliseconds connect_timeout() const noexcept { return connect_timeout_; }
+  /// The connect timer fired at `now_ms`: true when the attempt has now timed
+  /// out (it is still under way, without CONNACK, not stopped, and its time
+  /// is up). The caller then ends the attempt with client_errc::connect_timeout.
+  bool connect_timer_fired(std::uint64_t now_ms);
+  /// The current attempt timed out (connect_timer_fired said so).
+  bool timed_out() const noexcept { return timed_out_; }
+
+  /// CONNACK accepted: the backoff starts over, and should this connection be
+  /// lost, this broker is tried first.
+  void connected();
+  /// CONNACK refused (protocol::connection_refused): `permanent`, another
+  /// attempt will not fix it; `retry_with_3_1`, retry at once (with MQTT 3.1).
+  void refused(bool permanent, bool retry_with_3_1);
+  /// The transport of the current attempt did not open (or timed out
+  /// opening): the next broker of the list at once, else a retry after a
+  /// delay, else fail.
+  reconnect_step open_failed();
+  /// A connection that opened has ended — refused, lost, timed out waiting
+  /// for CONNACK, closed: give up after a permanent refusal, else retry
+  /// (after a delay; at once to retry with 3.1), else fail.
+  reconnect_step connection_ended();
+
+  /// close(), a requested disconnect, or giving up: no more attempts.
+  void stop() noexcept { stopped_ = true; }
+  bool stopped() const noexcept { return stopped_; }
+  /// Retries since the last accepted connection (the backoff's count).
+  std::uint32_t attempts() const noexcept { return backoff_.attempts(); }
+
+private:
+  reconnect_step retry();
+
+  bool enabled_;
+  backoff backoff_;
+  std::chrono::milliseconds connect_timeout_;
+  std::vector<broker_url> urls_; // tried in turn (failover)
+  std::size_t next_url_ = 0;     // attempts begun; the next broker is urls_[next_url_ % size]
+  bool stopped_ = false;
+  bool in_attempt_ = false; // begun, not yet failed or ended
+  bool accepted_ = false;   // CONNACK accepted on this attempt
+  bool timed_out_ = false;
+  bool refused_permanently_ = false;
+  bool retry_now_ = false; // CONNACK asked to retry at once with MQTT 3.1
+  std::uint64_t deadline_ms_ = 0;
+};
+
+} // namespace braid::detail

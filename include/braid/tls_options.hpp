@@ -27,6 +27,10 @@ struct tls_options {
   std::vector<std::string> alpn{};
   /// Lowest version accepted: "1.2" (default) or "1.3".
   std::string min_version = "1.2";
+  /// Cipher list for TLS 1.2 in OpenSSL's syntax ("ECDHE-RSA-AES256-GCM-SHA384",
+  /// "HIGH:!aNULL"); empty: OpenSSL's default. (TLS 1.3 suites are not
+  /// affected.) A list that matches no cipher fails the connection.
+  std::string ciphers{};
   /// DANGER: accept any certificate and any host name. For tests against
   /// self-signed brokers only; traffic can be intercepted.
   bool insecure_skip_verification = false;

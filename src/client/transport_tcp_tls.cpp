@@ -4,6 +4,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 namespace braid::detail {
@@ -18,7 +19,12 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const tls_options& tls, std
                    bec);
   SSL_CTX_set_min_proto_version(ctx->native_handle(),
                                 tls.min_version == "1.3" ? TLS1_3_VERSION : TLS1_2_VERSION);
-  if (!tls.ca_file.empty()) {
+  if (!tls.ciphers.empty() &&
+      SSL_CTX_set_cipher_list(ctx->native_handle(), tls.ciphers.c_str()) != 1) {
+    bec = boost::system::error_code(static_cast<int>(ERR_get_error()),
+                                    asio::error::get_ssl_category());
+  }
+  if (!bec && !tls.ca_file.empty()) {
     ctx->load_verify_file(tls.ca_file, bec);
   }
   if (!bec && !tls.ca_path.empty()) {

@@ -7,6 +7,7 @@
 #include "../integration/mosquitto_broker.hpp"
 #include "../integration/test_certificates.hpp"
 #include "cli_process.hpp"
+#include "fake_broker.hpp"
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -453,6 +454,334 @@ TEST(Store, PubSendsWhatAnEarlierRunLeftThenItsOwn) {
   sqlite_store after({.path = path, .client_id = "left"});
   EXPECT_EQ(after.size(), 0u);
   EXPECT_EQ(after.accepted(), 4u);
+}
+
+// --- what users type: bounded input, exact counts, lost connections, closed pipes --------
+
+std::string temp_path(const std::string& name) {
+  const char* tmp = std::getenv("TMPDIR");
+  return std::string(tmp != nullptr ? tmp : "/tmp") + "/" + name + "-" + std::to_string(::getpid());
+}
+
+std::size_t lines_in(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+// -f DIR is a user error, not an abort; /dev/zero and an endless pipe stop
+// at the largest message MQTT can carry, with one line, in a few seconds;
+// a line of -l stops at the broker's Maximum Packet Size (MQTT 5 CONNACK).
+TEST(Pub, PayloadReadingIsBounded) {
+  mosquitto_broker broker("allow_anonymous true\nmax_packet_size 1000\n");
+  const auto port = broker.port_string();
+  std::string err;
+  const auto dir = std::filesystem::temp_directory_path().string();
+  EXPECT_EQ(run({tool, "pub", "-p", port, "-t", "a", "-f", dir}, nullptr, &err), 2);
+  EXPECT_EQ(err, "braid pub: file '" + dir + "' is a directory\n");
+
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(run({tool, "pub", "-p", port, "-t", "a", "-f", "/dev/zero"}, nullptr, &err), 1);
+  EXPECT_EQ(err, "braid pub: file '/dev/zero' holds more than the largest message (268435452 "
+                 "bytes); stopped reading\n");
+  const auto shell = tool + " pub -p " + port + " -t a -s";
+  EXPECT_EQ(run({"sh", "-c", "yes | " + shell}, nullptr, &err), 1);
+  EXPECT_EQ(err, "braid pub: stdin holds more than the largest message (268435452 bytes); "
+                 "stopped reading\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+
+  // The broker takes packets of 1000 bytes at most.
+  EXPECT_EQ(
+      run({"sh", "-c", "head -c 5000 /dev/zero | " + tool + " pub -V 5 -p " + port + " -t a -l"},
+          nullptr, &err),
+      1);
+  EXPECT_EQ(err, "braid pub: line 1 of stdin is longer than the largest message (993 bytes)\n");
+  const auto big = temp_path("braid-cli-big");
+  std::ofstream(big) << std::string(2000, 'x');
+  EXPECT_EQ(run({tool, "pub", "-V", "5", "-p", port, "-t", "a", "-f", big}, nullptr, &err), 1);
+  EXPECT_EQ(err, "braid pub: the message of 2000 bytes is over the broker's Maximum Packet Size "
+                 "(1000 bytes)\n");
+  std::remove(big.c_str());
+}
+
+// -C N prints N messages, however many arrive at once.
+TEST(Sub, CountPrintsExactlyNUnderABurst) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  for (const std::string qos : {"0", "1"}) {
+    subscribed_sub sub({"-p", port, "-q", qos, "-t", "burst", "-C", "10"});
+    std::string lines;
+    for (int i = 1; i <= 500; ++i) {
+      lines += std::to_string(i) + "\n";
+    }
+    EXPECT_EQ(
+        run({tool, "pub", "-p", port, "-q", qos, "-t", "burst", "-l"}, nullptr, nullptr, lines), 0);
+    EXPECT_EQ(sub.process.finish(), 0) << sub.process.err();
+    EXPECT_EQ(sub.process.out(), "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n") << "QoS " << qos;
+  }
+}
+
+// A broker that answers CONNACK, then bytes that are no MQTT packet: one
+// line per lost connection with the reason and the delay, then, after
+// --max-violations connections in a row, one line and exit 1.
+TEST(Reconnect, ABrokerBreakingTheProtocolIsReportedThenGivenUp) {
+  braid::testing::fake_broker garbage(std::string("\x00\x00", 2));
+  std::string err;
+  EXPECT_EQ(run({tool, "sub", "-p", garbage.port_string(), "-t", "a", "--max-violations", "2"},
+                nullptr, &err),
+            1);
+  std::istringstream lines(err);
+  std::string first, second, more;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  EXPECT_FALSE(std::getline(lines, more)) << err;
+  EXPECT_EQ(first.rfind("braid sub: connection lost (malformed packet from the broker: ", 0), 0u)
+      << err;
+  EXPECT_NE(first.find("); reconnecting in "), std::string::npos) << err;
+  EXPECT_EQ(first.substr(first.size() - 2), " s") << err;
+  EXPECT_EQ(second.rfind("braid sub: giving up: 2 connections in a row ended by the broker "
+                         "breaking the protocol (the last: malformed packet from the broker: ",
+                         0),
+            0u)
+      << err;
+  EXPECT_EQ(garbage.connections(), 2);
+
+  // An oversized header; --quiet keeps only the final line.
+  braid::testing::fake_broker oversize(std::string("\x30\xff\xff\xff\xff\x7f", 6));
+  EXPECT_EQ(run({tool, "pub", "-p", oversize.port_string(), "-t", "a", "-m", "x", "-q", "1",
+                 "--max-violations", "2", "--quiet"},
+                nullptr, &err),
+            1);
+  EXPECT_EQ(lines_in(err), 1u) << err;
+  EXPECT_EQ(err.rfind("braid pub: giving up: 2 connections", 0), 0u) << err;
+
+  // A broker that closes at once is no violation: the lines go on.
+  braid::testing::fake_broker closing("", true);
+  cli_process sub({tool, "sub", "-p", closing.port_string(), "-t", "a"});
+  EXPECT_TRUE(sub.wait_for_stderr("reconnecting in", std::chrono::seconds(10))) << sub.err();
+  EXPECT_EQ(sub.err().rfind("braid sub: connection lost (", 0), 0u) << sub.err();
+}
+
+// braid sub | head -1: the closed pipe ends the run quietly with 0, as
+// mosquitto_sub does (not SIGPIPE).
+TEST(Sub, ClosedStdoutEndsTheRunQuietly) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  cli_process shell(
+      {"bash", "-c",
+       tool + " sub -d -p " + port + " -t pipe | head -1; echo \"exit ${PIPESTATUS[0]}\""});
+  ASSERT_TRUE(shell.wait_for_stderr("received SUBACK")) << shell.err();
+  bool ended = false;
+  for (int i = 0; i < 100 && !ended; ++i) {
+    ASSERT_EQ(run({tool, "pub", "-p", port, "-t", "pipe", "-m", std::to_string(i)}), 0);
+    ended = shell.wait_for_stdout(
+        [](const std::string& out) { return out.find("exit ") != std::string::npos; },
+        std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(shell.finish(), 0);
+  EXPECT_EQ(shell.out(), "0\nexit 0\n");
+}
+
+// No password in an error line, a long topic cut short, a client id that is
+// not UTF-8 is a usage error.
+TEST(Errors, LinesHidePasswordsAndCutLongValues) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  std::string err;
+  EXPECT_EQ(run({tool, "pub", "-L", "mqtt://user:s3cret@127.0.0.1:1/a", "-m", "x"}, nullptr, &err),
+            1);
+  EXPECT_EQ(err.find("s3cret"), std::string::npos) << err;
+  EXPECT_EQ(err.rfind("braid pub: cannot connect to mqtt://127.0.0.1:1: ", 0), 0u) << err;
+  EXPECT_EQ(
+      run({tool, "pub", "-L", "mqtt://user:s3cret@127.0.0.1:99999/a", "-m", "x"}, nullptr, &err),
+      2);
+  EXPECT_EQ(err, "braid pub: bad broker URL 'mqtt://user:***@127.0.0.1:99999/a': the port is "
+                 "not a number from 1 to 65535\n");
+
+  const std::string long_topic = std::string(70'000, 'a') + "/#";
+  EXPECT_EQ(run({tool, "pub", "-p", port, "-t", long_topic, "-m", "x"}, nullptr, &err), 2);
+  EXPECT_EQ(err, "braid pub: topic '" + std::string(60, 'a') +
+                     "…(70002 bytes)': string or binary data is longer than 65535 bytes\n");
+  EXPECT_EQ(run({tool, "sub", "-p", port, "-t", long_topic + "/x"}, nullptr, &err), 2);
+  EXPECT_LT(err.size(), 200u) << err.substr(0, 200);
+  EXPECT_NE(err.find("…(70004 bytes)'"), std::string::npos) << err.substr(0, 200);
+
+  EXPECT_EQ(
+      run({tool, "pub", "-p", port, "-i", "bad\xff\xfe", "-t", "a", "-m", "x"}, nullptr, &err), 2);
+  EXPECT_EQ(err.rfind("braid pub: client id 'bad\xff\xfe' is not valid: MQTT wants UTF-8 text", 0),
+            0u)
+      << err;
+}
+
+// -L in mosquitto's form: user and password (percent-decoded) for the
+// broker's password file, the path as the topic, any case of scheme.
+TEST(Url, UserInfoAndTopicComeFromTheUrl) {
+  const auto passwords = temp_path("braid-cli-passwords");
+  ASSERT_EQ(
+      std::system(("mosquitto_passwd -c -b " + passwords + " user 'p@ss' >/dev/null 2>&1").c_str()),
+      0);
+  mosquitto_broker broker("allow_anonymous false\npassword_file " + passwords + "\n");
+  const auto port = broker.port_string();
+  const std::string base = "://us%65r:p%40ss@127.0.0.1:" + port;
+  subscribed_sub sub({"-L", "MQTT" + base + "/url/%2B/x", "-v", "-C", "1", "-q", "1"});
+  std::string err;
+  EXPECT_EQ(
+      run({tool, "pub", "-L", "Mqtt" + base + "/url/a/x", "-m", "hi", "-q", "1"}, nullptr, &err), 0)
+      << err;
+  EXPECT_EQ(sub.process.finish(), 0) << sub.process.err();
+  EXPECT_EQ(sub.process.out(), "url/a/x hi\n");
+
+  // '#' needs no escape, as with mosquitto_sub -L.
+  subscribed_sub all({"-L", "mqtt" + base + "/url/#", "-v", "-C", "1"});
+  EXPECT_EQ(run({tool, "pub", "-L", "mqtt" + base + "/url/b", "-m", "all"}), 0);
+  EXPECT_EQ(all.process.finish(), 0) << all.process.err();
+  EXPECT_EQ(all.process.out(), "url/b all\n");
+
+  EXPECT_EQ(run({tool, "pub", "-L", "mqtt" + base + "/a", "-t", "b", "-m", "x"}, nullptr, &err), 2);
+  EXPECT_EQ(err, "braid pub: give the topic once: in -L or with -t\n");
+  EXPECT_EQ(run({tool, "pub", "-L", "mqtt://127.0.0.1/a b", "-m", "x"}, nullptr, &err), 2);
+  EXPECT_EQ(err.rfind("braid pub: bad broker URL 'mqtt://127.0.0.1/a b': ", 0), 0u) << err;
+  std::remove(passwords.c_str());
+}
+
+// What --help, --version and a parse error say.
+TEST(Help, NamesBraidAndTheSubcommand) {
+  std::string out, err;
+  EXPECT_EQ(run({tool, "--version"}, &out), 0);
+  EXPECT_EQ(out.rfind("braid 0.", 0), 0u) << out;
+  EXPECT_EQ(run({tool, "sub", "--help"}, &out), 0);
+  EXPECT_NE(out.find("Usage: braid sub [OPTIONS]"), std::string::npos) << out;
+  EXPECT_LT(out.find("-t,--topic"), out.find("-h,--host")) << out; // its own options first
+  EXPECT_NE(out.find("-D,--property COMMAND PROPERTY VALUE [VALUE]\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("%I ISO 8601 local time"), std::string::npos) << out;
+  for (const char* flag :
+       {"-x,--session-expiry-interval", "--tls-alpn", "--tls-version", "--ciphers", "--pretty",
+        "-U,--unsubscribe", "--remove-retained", "-M,--window", "--quiet", "--max-violations"}) {
+    EXPECT_NE(out.find(flag), std::string::npos) << flag;
+  }
+  EXPECT_EQ(run({tool, "sub", "-t", "a", "--no-such-flag"}, nullptr, &err), 2);
+  EXPECT_EQ(err, "braid sub: The following argument was not expected: --no-such-flag (see braid "
+                 "sub --help)\n");
+  for (const args& a : {args{tool, "demo", "--help"}, args{tool, "bench", "--help"},
+                        args{tool, "pub", "--help"}, args{tool, "--help"}}) {
+    EXPECT_EQ(run(a, &out), 0);
+    for (const char* word : {"seed", "peer benchmark"}) {
+      EXPECT_EQ(out.find(word), std::string::npos) << a[1] << " --help says '" << word << "'";
+    }
+  }
+}
+
+// -F %I as mosquitto_sub prints it; --pretty JSON; -F's MQTT 5 codes.
+TEST(Sub, FormatsAsMosquittoSub) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  subscribed_sub sub(
+      {"-p", port, "-V", "5", "-t", "f", "-F", "%I|%C|%P|%j", "--pretty", "-C", "1"});
+  ASSERT_EQ(run({tool, "pub", "-p", port, "-V", "5", "-t", "f", "-m", "x", "-D", "publish",
+                 "content-type", "text/plain", "-D", "publish", "user-property", "k", "v"}),
+            0);
+  EXPECT_EQ(sub.process.finish(), 0) << sub.process.err();
+  const auto& out = sub.process.out();
+  const auto bar = out.find('|');
+  ASSERT_NE(bar, std::string::npos) << out;
+  const auto time = out.substr(0, bar);
+  // 2026-12-06T09:47:38+0100
+  ASSERT_EQ(time.size(), 24u) << time;
+  EXPECT_EQ(time[10], 'T') << time;
+  EXPECT_TRUE(time[19] == '+' || time[19] == '-') << time;
+  EXPECT_EQ(out.substr(bar, 20), "|text/plain|k:v|{\n\t\"") << out;
+  EXPECT_NE(out.find("\n\t\"topic\":\t\"f\",\n\t\"qos\":\t0,\n"), std::string::npos) << out;
+  EXPECT_NE(out.find(",\n\t\"user_properties\":\t[[\"k\", \"v\"]]\n}\n"), std::string::npos) << out;
+}
+
+// -U drops a subscription from a persistent session; with no -t, braid sub
+// exits once it is done.
+TEST(Sub, UnsubscribeRemovesASubscriptionOfTheSession) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  const args session{tool, "sub", "-p", port, "-c", "-i", "braid-cli-unsub", "-q", "1"};
+  ASSERT_EQ(run(with(session, {"-t", "u/#", "-t", "keep", "-E"})), 0);
+  std::string err;
+  EXPECT_EQ(run(with(session, {"-U", "u/#"}), nullptr, &err), 0) << err;
+  ASSERT_EQ(run({tool, "pub", "-p", port, "-q", "1", "-t", "u/a", "-m", "dropped"}), 0);
+  ASSERT_EQ(run({tool, "pub", "-p", port, "-q", "1", "-t", "keep", "-m", "kept"}), 0);
+  std::string out;
+  EXPECT_EQ(run(with(session, {"-t", "keep", "-C", "1", "-W", "5"}), &out, &err), 0) << err;
+  EXPECT_EQ(out, "kept\n");
+}
+
+// --remove-retained clears what it prints (but not what -T filters out).
+TEST(Sub, RemoveRetainedClearsTheRetainedMessages) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  for (const char* topic : {"rr/a", "rr/b", "rr/keep"}) {
+    ASSERT_EQ(run({tool, "pub", "-p", port, "-r", "-q", "1", "-t", topic, "-m", topic}), 0);
+  }
+  std::string out, err;
+  cli_process clear({tool, "sub", "-d", "-p", port, "-t", "rr/#", "-T", "rr/keep",
+                     "--remove-retained", "--retained-only", "-v"});
+  ASSERT_TRUE(clear.wait_for_stdout([](const std::string& o) { return lines_in(o) == 2; }))
+      << clear.out() << clear.err();
+  ASSERT_EQ(run({tool, "pub", "-p", port, "-t", "rr/live", "-m", "live"}), 0);
+  EXPECT_EQ(clear.finish(), 0) << clear.err();
+  EXPECT_EQ(clear.out(), "rr/a rr/a\nrr/b rr/b\n");
+  EXPECT_EQ(
+      run({tool, "sub", "-p", port, "-t", "rr/#", "--retained-only", "-v", "-W", "1"}, &out, &err),
+      27);
+  EXPECT_EQ(out, "rr/keep rr/keep\n");
+}
+
+// -x sets the MQTT 5 session expiry: -x 0 with -c loses the session at the
+// disconnect; -M is --window; both are usage errors where they cannot apply.
+TEST(Sub, SessionExpiryAndMaxInflightFlags) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  const args session{tool, "sub",         "-p", port, "-V", "5",  "-c",
+                     "-i", "braid-cli-x", "-q", "1",  "-t", "x/#"};
+  ASSERT_EQ(run(with(session, {"-x", "0", "-E"})), 0);
+  ASSERT_EQ(run({tool, "pub", "-p", port, "-M", "5", "-q", "1", "-t", "x/a", "-m", "gone"}), 0);
+  std::string out, err;
+  EXPECT_EQ(run(with(session, {"-W", "1"}), &out), 27);
+  EXPECT_EQ(out, "");
+  // Without -x, -c keeps the session.
+  ASSERT_EQ(run(with(session, {"-E"})), 0);
+  ASSERT_EQ(run({tool, "pub", "-p", port, "-q", "1", "-t", "x/a", "-m", "kept"}), 0);
+  EXPECT_EQ(run(with(session, {"-C", "1", "-W", "5"}), &out), 0);
+  EXPECT_EQ(out, "kept\n");
+
+  EXPECT_EQ(run({tool, "sub", "-p", port, "-x", "60", "-i", "a", "-t", "a"}, nullptr, &err), 2);
+  EXPECT_EQ(err, "braid sub: -x (session expiry interval) is MQTT 5 only: add -V 5\n");
+  EXPECT_EQ(run({tool, "sub", "-p", port, "-V", "5", "-x", "soon", "-t", "a"}, nullptr, &err), 2);
+  EXPECT_EQ(lines_in(err), 1u) << err;
+}
+
+// --tls-version sets the lowest version (against a server that speaks TLS 1.2
+// only), --ciphers the TLS 1.2 cipher list, --tls-alpn is --alpn.
+TEST(Errors, TlsVersionAndCiphers) {
+  braid::testing::test_certificates certs;
+  mosquitto_broker broker(certs.listener_config());
+  const args pub{tool, "pub", "--cafile", certs.file("ca.crt"), "-t", "a", "-m", "x"};
+  const auto url = "mqtts://localhost:" + broker.port_string();
+  std::string err;
+  EXPECT_EQ(run(with(pub, {"-L", url, "--ciphers", "ECDHE-RSA-AES128-GCM-SHA256", "--tls-alpn",
+                           "mqtt", "--tls-version", "tlsv1.3"}),
+                nullptr, &err),
+            0)
+      << err;
+  EXPECT_EQ(run(with(pub, {"-L", url, "--ciphers", "NO-SUCH-CIPHER"}), nullptr, &err), 1);
+  EXPECT_NE(err.find("no cipher match"), std::string::npos) << err;
+  EXPECT_EQ(run(with(pub, {"-L", url, "--tls-version", "tlsv1.0"}), nullptr, &err), 2);
+
+  const auto port = std::to_string(braid::testing::fake_broker::free_port());
+  cli_process tls12({"openssl", "s_server", "-accept", "127.0.0.1:" + port, "-tls1_2", "-cert",
+                     certs.file("server.crt"), "-key", certs.file("server.key")},
+                    {}, true);
+  ASSERT_TRUE(tls12.wait_for_stdout(
+      [](const std::string& out) { return out.find("ACCEPT") != std::string::npos; }));
+  const args old_server =
+      with(pub, {"-L", "mqtts://localhost:" + port, "--no-reconnect", "--connect-timeout", "2"});
+  EXPECT_EQ(run(with(old_server, {"--tls-version", "tlsv1.3"}), nullptr, &err), 1);
+  EXPECT_NE(err.find("protocol version"), std::string::npos) << err;
+  EXPECT_EQ(run(old_server, nullptr, &err), 1); // TLS 1.2 is fine; no CONNACK comes
+  EXPECT_EQ(err.find("protocol version"), std::string::npos) << err;
 }
 
 } // namespace

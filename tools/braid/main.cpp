@@ -6,24 +6,66 @@
 #include "sub_command.hpp"
 #include <CLI/CLI.hpp>
 
+#include <csignal>
+#include <cstring>
 #include <iostream>
+#include <memory>
+#include <string>
+
+namespace {
+
+// CLI11's help with one change: an option taking a range of values (-D takes
+// 3 or 4) shows its type name alone, which names them, instead of "x 3".
+class help_formatter : public CLI::Formatter {
+public:
+  std::string make_option_opts(const CLI::Option* opt) const override {
+    if (opt->get_expected_min() > 1 && opt->get_expected_max() != opt->get_expected_min() &&
+        opt->get_expected_max() != CLI::detail::expected_max_vector_size) {
+      return " " + opt->get_type_name();
+    }
+    return CLI::Formatter::make_option_opts(opt);
+  }
+};
+
+} // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"braid: MQTT 3.1, 3.1.1 and 5.0 from the command line"};
+  // A write to a closed socket or to a closed stdout (braid sub | head -1)
+  // fails with EPIPE instead of killing the process. (Asio's socket writes
+  // pass MSG_NOSIGNAL on Linux as well.)
+  std::signal(SIGPIPE, SIG_IGN);
+
+  // Named "braid" whatever the path it was started by, in usage lines too.
+  CLI::App app{"braid: MQTT 3.1, 3.1.1 and 5.0 from the command line", "braid"};
   app.require_subcommand(1);
+  app.formatter(std::make_shared<help_formatter>());
   app.set_help_flag("--help", "print this help");
+  app.set_version_flag("--version", "braid " BRAID_VERSION, "print the version");
   int exit = braid::cli::exit_ok;
   braid::cli::add_pub_command(app, exit);
   braid::cli::add_sub_command(app, exit);
   braid::cli::add_demo_command(app, exit);
   braid::cli::add_bench_command(app, exit);
+  for (auto* sub : app.get_subcommands({})) {
+    sub->set_version_flag("--version", "braid " BRAID_VERSION, "print the version");
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // One line, as every other error of the tool.
-    std::cerr << "braid: " << e.what() << " (see braid --help)\n";
+    // One line, as every other error of the tool, naming the subcommand.
+    std::string program = "braid";
+    if (argc > 1 && std::strncmp(argv[1], "-", 1) != 0) {
+      for (const auto* sub : app.get_subcommands({})) {
+        if (sub->get_name() == argv[1]) {
+          program += " " + sub->get_name();
+        }
+      }
+    }
+    std::cerr << program << ": " << e.what() << " (see " << program << " --help)\n";
     return braid::cli::exit_usage;
   }
   return exit;

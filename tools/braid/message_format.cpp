@@ -38,6 +38,75 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
   return text;
 }
 
+// As mosquitto_sub's %I: local time with its offset, to the second.
+std::string local_iso_time(std::chrono::system_clock::time_point t) {
+  const auto seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char text[40];
+  const auto n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S%z", &local);
+  return std::string(text, n);
+}
+
+// The compact JSON of json_message spread over lines as cJSON_Print does
+// (mosquitto_sub --pretty): an object's members one per line, indented
+// with tabs, a tab after the colon; arrays on one line, ", " between items.
+std::string pretty_json(std::string_view compact) {
+  std::string out;
+  int depth = 0;
+  int in_array = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < compact.size(); ++i) {
+    const char c = compact[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\') {
+        out += compact[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+    case '"':
+      in_string = true;
+      out += c;
+      break;
+    case '{':
+      ++depth;
+      out += "{\n" + std::string(static_cast<std::size_t>(depth), '\t');
+      break;
+    case '}':
+      --depth;
+      out += "\n" + std::string(static_cast<std::size_t>(depth), '\t') + "}";
+      break;
+    case '[':
+      ++in_array;
+      out += c;
+      break;
+    case ']':
+      --in_array;
+      out += c;
+      break;
+    case ':':
+      out += ":\t";
+      break;
+    case ',':
+      out += in_array > 0 ? ", " : ",\n" + std::string(static_cast<std::size_t>(depth), '\t');
+      break;
+    default:
+      out += c;
+    }
+  }
+  return out;
+}
+
+void append_string_property(std::string& out, const bp::properties& props, bp::property_id id) {
+  if (const auto* s = props.string(id)) {
+    out += *s;
+  }
+}
+
 std::string unix_time(std::chrono::system_clock::time_point t) {
   const auto nanos =
       std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
@@ -81,7 +150,15 @@ void json_string(std::string& out, std::string_view s) {
 
 } // namespace
 
-std::string json_message(const bp::publish& m, std::chrono::system_clock::time_point received) {
+const char* const format_codes_help =
+    "print with a format string: %t topic, %p payload, %l length, %x/%X payload in hex, "
+    "%q QoS, %r retain, %d dup, %m packet id, %U Unix time, %I ISO 8601 local time, "
+    "%j JSON (as --json); MQTT 5: %C content type, %D correlation data, %E message "
+    "expiry, %F payload format, %P user properties, %R response topic, %S subscription "
+    "ids; %% a %; \\n newline, \\t tab, \\\\ backslash";
+
+std::string json_message(const bp::publish& m, std::chrono::system_clock::time_point received,
+                         bool pretty) {
   std::string out = "{\"tst\":";
   json_string(out, iso_time(received));
   out += ",\"topic\":";
@@ -111,11 +188,11 @@ std::string json_message(const bp::publish& m, std::chrono::system_clock::time_p
     out += "]";
   }
   out += "}";
-  return out;
+  return pretty ? pretty_json(out) : out;
 }
 
 std::string format_message(const std::string& format, const bp::publish& m,
-                           std::chrono::system_clock::time_point received) {
+                           std::chrono::system_clock::time_point received, bool pretty) {
   std::string out;
   for (std::size_t i = 0; i < format.size(); ++i) {
     const char c = format[i];
@@ -159,11 +236,43 @@ std::string format_message(const std::string& format, const bp::publish& m,
       out += unix_time(received);
       break;
     case 'I':
-      out += iso_time(received);
+      out += local_iso_time(received);
       break;
     case 'j':
-      out += json_message(m, received);
+      out += json_message(m, received, pretty);
       break;
+    case 'C':
+      append_string_property(out, m.props, bp::property_id::content_type);
+      break;
+    case 'R':
+      append_string_property(out, m.props, bp::property_id::response_topic);
+      break;
+    case 'D':
+      if (const auto* b = m.props.binary(bp::property_id::correlation_data)) {
+        out.append(b->begin(), b->end());
+      }
+      break;
+    case 'E':
+    case 'F':
+      if (const auto v = m.props.integer(f == 'E' ? bp::property_id::message_expiry_interval
+                                                  : bp::property_id::payload_format_indicator)) {
+        out += std::to_string(*v);
+      }
+      break;
+    case 'P': {
+      const auto user = m.props.user_properties();
+      for (std::size_t k = 0; k < user.size(); ++k) {
+        out += (k == 0 ? "" : " ") + user[k].key + ":" + user[k].value;
+      }
+      break;
+    }
+    case 'S': {
+      const auto ids = m.props.subscription_identifiers();
+      for (std::size_t k = 0; k < ids.size(); ++k) {
+        out += (k == 0 ? "" : " ") + std::to_string(ids[k]);
+      }
+      break;
+    }
     case '%':
       out += '%';
       break;

@@ -1,19 +1,25 @@
 #include "runner.hpp"
 
+#include <braid/protocol/error.hpp>
+#include <braid/protocol/session/errors.hpp>
 #include <braid/url.hpp>
 
 #include "packet_text.hpp"
+#include "shown.hpp"
 
+#include <cstdio>
 #include <iostream>
 
 namespace braid::cli {
 
-runner::runner(std::string program, const connection_options& options, client_profile profile)
-    : program_(std::move(program)), url_(options.broker_url()), reconnect_(!options.no_reconnect) {
+runner::runner(std::string program, const connection_options& options, client_profile profile,
+               std::function<void(const protocol::publish&)> on_arrival)
+    : program_(std::move(program)), url_(options.broker_url()), reconnect_(!options.no_reconnect),
+      quiet_(options.quiet), max_violations_(options.max_violations) {
   std::string problem;
   broker_url parsed;
   if (auto ec = parse_url(url_, parsed)) {
-    error_line("bad broker URL '" + url_ + "': " + ec.message());
+    error_line("bad broker URL '" + shown(without_password(url_)) + "': " + ec.message());
     return;
   }
   if (!options.make_session_config(config_, problem)) {
@@ -21,6 +27,7 @@ runner::runner(std::string program, const connection_options& options, client_pr
     return;
   }
   auto client_opts = options.make_client_options(profile);
+  client_opts.on_arrival = std::move(on_arrival);
   if (options.debug) {
     client_opts.packet_trace = [](packet_direction d, const protocol::packet& p) {
       std::cerr << (d == packet_direction::sent ? "sent " : "received ") << describe(p) << "\n";
@@ -59,18 +66,46 @@ int runner::run(std::function<void(const protocol::connack&)> on_connected) {
     switch (e.what) {
     case connection_event::kind::connected:
       connected_once_ = true;
+      was_connected_ = true;
       break;
     case connection_event::kind::reconnecting:
       if (!connected_once_) {
         fail("cannot connect to " + url_ + ": " + e.reason.message());
+      } else if (!quiet_ && !done_) {
+        char delay[32];
+        std::snprintf(delay, sizeof delay, "%.1f s", static_cast<double>(e.delay.count()) / 1000.0);
+        const auto reason = lost_reason_.empty() ? e.reason.message() : lost_reason_;
+        error_line(was_connected_ ? "connection lost (" + reason + "); reconnecting in " + delay
+                                  : "reconnect failed (" + reason + "); retrying in " + delay);
       }
+      was_connected_ = false;
+      lost_reason_.clear();
       break;
     case connection_event::kind::gave_up:
       fail("connection refused for good by " + url_ + ": " + e.reason.message());
       break;
     case connection_event::kind::disconnected:
-      if (!reconnect_ && connected_once_ && !done_) {
-        fail("connection lost: " + e.reason.message());
+      if (done_ || !connected_once_) {
+        break;
+      }
+      lost_reason_ = violation(e.reason);
+      if (lost_reason_.empty()) {
+        violations_ = 0;
+        lost_reason_ = e.reason.message();
+        if (e.server_disconnect) {
+          lost_reason_ = "the broker sent DISCONNECT: " +
+                         std::string(protocol::to_string(e.server_disconnect->reason,
+                                                         protocol::packet_type::disconnect));
+        }
+      } else if (max_violations_ > 0 && ++violations_ >= max_violations_) {
+        fail("giving up: " + std::to_string(violations_) + " connection" +
+             (violations_ == 1 ? "" : "s") +
+             " in a row ended by the broker breaking the protocol (the last: " + lost_reason_ +
+             ")");
+        break;
+      }
+      if (!reconnect_) {
+        fail("connection lost: " + lost_reason_);
       }
       break;
     }
@@ -88,6 +123,33 @@ int runner::run(std::function<void(const protocol::connack&)> on_connected) {
       });
   io_.run();
   return exit_;
+}
+
+std::string runner::violation(const std::error_code& reason) {
+  namespace bp = protocol;
+  if (reason.category() == bp::protocol_category()) {
+    switch (bp::kind_of(static_cast<bp::errc>(reason.value()))) {
+    case bp::error_kind::malformed_packet:
+      return "malformed packet from the broker: " + reason.message();
+    case bp::error_kind::protocol_error:
+      return "protocol error by the broker: " + reason.message();
+    case bp::error_kind::invalid_argument:
+      return {};
+    }
+  }
+  if (reason.category() == bp::session_category()) {
+    switch (static_cast<bp::session_errc>(reason.value())) {
+    case bp::session_errc::unexpected_packet:
+    case bp::session_errc::session_present_without_state:
+    case bp::session_errc::topic_alias_invalid:
+    case bp::session_errc::receive_maximum_exceeded:
+    case bp::session_errc::packet_id_mismatch:
+      return "protocol error by the broker: " + reason.message();
+    default:
+      return {};
+    }
+  }
+  return {};
 }
 
 void runner::finish(int code, bool drain) {

@@ -28,8 +28,10 @@ enum exit_code : int {
 
 class runner {
 public:
-  /// `program` prefixes error lines ("braid pub").
-  runner(std::string program, const connection_options& options, client_profile profile);
+  /// `program` prefixes error lines ("braid pub"). `on_arrival` becomes
+  /// client_options::on_arrival (called before a message is acknowledged).
+  runner(std::string program, const connection_options& options, client_profile profile,
+         std::function<void(const protocol::publish&)> on_arrival = {});
 
   /// Checks the options and opens the store; on failure prints the reason
   /// and returns false (exit with setup_failure()).
@@ -52,6 +54,12 @@ public:
 
   /// Prints "program: message" on stderr.
   void error_line(const std::string& message) const;
+  /// Whether finish() or fail() was called.
+  bool done() const { return done_; }
+
+  /// What a lost connection's reason says when the broker broke the
+  /// protocol ("malformed packet from the broker: ..."); empty otherwise.
+  static std::string violation(const std::error_code& reason);
 
 private:
   std::string program_;
@@ -61,6 +69,11 @@ private:
   protocol::session_config config_;
   std::string url_;
   bool reconnect_ = true;
+  bool quiet_ = false;
+  int max_violations_ = 0;
+  int violations_ = 0;         // connections in a row ended by the broker breaking the protocol
+  bool was_connected_ = false; // the last attempt reached CONNACK
+  std::string lost_reason_;    // why the last connection ended, for the reconnect line
   bool connected_once_ = false;
   bool done_ = false;
   int exit_ = exit_ok;

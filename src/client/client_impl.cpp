@@ -448,10 +448,13 @@ void client_impl::deliver(bp::publish message) {
   if (routed) {
     return;
   }
-  route(std::move(message));
+  deliver_unrouted(std::move(message));
 }
 
-void client_impl::route(bp::publish message) {
+// A message no per-subscription handler took: to the message handler if one
+// is set, else to a waiting async_receive, else into the receive queue (which
+// pauses reading when full).
+void client_impl::deliver_unrouted(bp::publish message) {
   if (on_message_) {
     asio::post(strand_, [self = shared_from_this(), m = std::move(message)] {
       if (self->on_message_) {
@@ -480,9 +483,17 @@ void client_impl::add_route(std::string filter, std::function<void(const bp::pub
   });
 }
 
-bool client_impl::allowed(bool publishing) const {
-  return options_.profile == client_profile::both ||
-         (options_.profile == client_profile::publisher) == publishing;
+// Publishers only publish; subscribers subscribe, unsubscribe and receive.
+bool client_impl::in_profile(operation op) const {
+  switch (options_.profile) {
+  case client_profile::publisher:
+    return op == operation::publish;
+  case client_profile::subscriber:
+    return op != operation::publish;
+  case client_profile::both:
+    break;
+  }
+  return true;
 }
 
 void client_impl::arm(bp::timer_id t, std::uint64_t delay_ms) {
@@ -557,7 +568,7 @@ void client_impl::add_handler(bp::request_id id, any_handler handler, bool after
 void client_impl::publish(bp::publish message, publish_handler handler) {
   asio::dispatch(strand_, [self = shared_from_this(), m = std::move(message),
                            h = std::move(handler)]() mutable {
-    if (!self->allowed(true)) {
+    if (!self->in_profile(operation::publish)) {
       post_completion(std::move(h), self->strand_, client_errc::not_in_profile,
                       bp::reason_code::success);
       return;
@@ -621,7 +632,7 @@ void client_impl::subscribe(std::vector<bp::subscription> subscriptions, bp::pro
     self->request(
         std::move(h),
         [&](bp::request_id& id) -> std::error_code {
-          if (!self->allowed(false)) {
+          if (!self->in_profile(operation::subscribe)) {
             return client_errc::not_in_profile;
           }
           return self->session_.subscribe(std::move(s), std::move(p), id, self->now_ms());
@@ -637,7 +648,7 @@ void client_impl::unsubscribe(std::vector<std::string> filters, bp::properties p
     self->request(
         std::move(h),
         [&](bp::request_id& id) -> std::error_code {
-          if (!self->allowed(false)) {
+          if (!self->in_profile(operation::unsubscribe)) {
             return client_errc::not_in_profile;
           }
           return self->session_.unsubscribe(std::move(f), std::move(p), id, self->now_ms());
@@ -696,7 +707,7 @@ void client_impl::set_window(std::uint16_t window) {
 
 void client_impl::receive(receive_handler handler) {
   asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
-    if (!self->allowed(false)) {
+    if (!self->in_profile(operation::receive)) {
       post_completion(std::move(h), self->strand_, client_errc::not_in_profile, bp::publish{});
       return;
     }

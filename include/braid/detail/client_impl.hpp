@@ -72,10 +72,12 @@ public:
 
 private:
   using any_handler = std::variant<publish_handler, reasons_handler, plain_handler>;
+  /// What a client_profile allows or not.
+  enum class operation : std::uint8_t { publish, subscribe, unsubscribe, receive };
 
   void connect_urls(std::vector<broker_url> urls, connect_handler handler);
-  bool allowed(bool publishing) const;
-  void route(bp::publish message);
+  bool in_profile(operation op) const;
+  void deliver_unrouted(bp::publish message);
   void on_connect_timeout();
   void on_opened(std::error_code ec);
   void start_read();

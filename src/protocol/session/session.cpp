@@ -87,7 +87,7 @@ std::uint16_t session::window() const noexcept {
 
 void session::set_window(std::uint16_t window) {
   config_.window = window;
-  pump();
+  send_what_fits();
 }
 
 void session::swap_output(output_buffer& empty) noexcept {
@@ -277,7 +277,7 @@ void session::on_connack(connack& p, std::uint64_t now_ms) {
   }
   offline_qos0_.clear();
   send_unsent_requests();
-  pump();
+  send_what_fits();
   // Keep alive counts from the last packet sent, maybe the CONNECT (3.1.1
   // 3.1.2-23): the timer is armed for what is left of the interval.
   on_keep_alive(now_ms);
@@ -321,7 +321,7 @@ void session::apply_connack_properties(const properties& props) {
 // same id) in the order first sent, and every PUBREL in the order its PUBREC
 // came (3.1.1 4.4 and 4.6, 5.0 4.4 and 4.6): in sequence order, the PUBRELs
 // taking the places of the released messages in release_order_. They go out
-// through pump(), within the new Receive Maximum (5.0 3.3.4-7).
+// through send_what_fits(), within the new Receive Maximum (5.0 3.3.4-7).
 void session::resume_session(connected& event) {
   resend_ = sequence_queue{};
   std::size_t next_release = 0;

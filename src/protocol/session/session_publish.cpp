@@ -74,7 +74,7 @@ std::error_code session::publish(struct publish message, request_id& id, std::ui
   }
   id = accepted;
   if (!qos0) {
-    pump();
+    send_what_fits();
   }
   return {};
 }
@@ -105,7 +105,7 @@ std::error_code session::check_request(const struct publish& message) const {
 }
 
 // Takes a checked message in: QoS 0 is written (or held while there is no
-// connection), QoS 1/2 joins the queue (pump() sends it). `id` is the
+// connection), QoS 1/2 joins the queue (send_what_fits() sends it). `id` is the
 // message's request id, or 0 to take the next one once the message is in.
 std::error_code session::accept(struct publish message, request_id& id) {
   if (auto ec = check_against_broker(message)) {
@@ -211,9 +211,11 @@ void session::send_qos0(request_id id, const struct publish& message) {
   complete(id, request_kind::publish, {});
 }
 
-// Sends queued messages while the window has room (in order: W = 1 keeps
-// strict order across reconnects too).
-void session::pump() {
+// Sends what waits and now fits, in order: in-flight messages to resend and
+// queued ones while the window has room (W = 1 keeps strict order across
+// reconnects too), blocked publishes into the queue while it has room, and
+// requests that waited for a packet id; then reports queue space.
+void session::send_what_fits() {
   do {
     // What the session had in flight goes first, then the queue.
     while (state_ == session_state::connected && in_flight_ < window() && resend_next()) {
@@ -328,7 +330,7 @@ void session::finish_publish(std::uint64_t sequence, std::uint16_t packet_id, st
   }
   store_.remove(sequence);
   complete_publish(sequence, ec, rc, std::move(props));
-  pump();
+  send_what_fits();
 }
 
 void session::complete_publish(request_id id, std::error_code ec, reason_code rc,
@@ -412,7 +414,7 @@ std::error_code session::make_durable(std::uint64_t now_ms) {
   // not durable: none of it goes out, and the connection starts over.
   output_.clear();
   request_close(ec);
-  pump(); // reports queue space, if the failed records freed some
+  send_what_fits(); // reports queue space, if the failed records freed some
   return ec;
 }
 
@@ -423,7 +425,7 @@ bool session::cancel(request_id id) {
   if (queue_.erase(id)) {
     store_.remove(id);
     complete(id, request_kind::publish, session_errc::cancelled);
-    pump(); // reports queue_space_available if the queue was full
+    send_what_fits(); // reports queue_space_available if the queue was full
     return true;
   }
   if (auto it = std::find_if(offline_qos0_.begin(), offline_qos0_.end(),
@@ -438,7 +440,7 @@ bool session::cancel(request_id id) {
       it != blocked_.end()) {
     blocked_.erase(it);
     complete(id, request_kind::publish, session_errc::cancelled);
-    pump(); // a QoS 0 message that waited behind it may go now
+    send_what_fits(); // a QoS 0 message that waited behind it may go now
     return true;
   }
   if (auto it = std::find_if(requests_.begin(), requests_.end(),

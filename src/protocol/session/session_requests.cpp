@@ -21,7 +21,7 @@ session::pending_request* session::find_sent_request(request_kind kind, std::uin
 void session::erase_request(const pending_request* r) {
   ids_.release(r->packet_id);
   std::erase_if(requests_, [&](const pending_request& x) { return &x == r; });
-  pump(); // the freed id may be what a waiting message or request needs
+  send_what_fits(); // the freed id may be what a waiting message or request needs
 }
 
 void session::on_suback(suback& p) {
@@ -126,7 +126,7 @@ session::send_result session::send_request(pending_request& r) {
   }
   auto packet_id = ids_.allocate();
   if (!packet_id) {
-    ids_exhausted_ = true; // retried when an id is freed (pump)
+    ids_exhausted_ = true; // retried when an id is freed (send_what_fits)
     return send_result::wait;
   }
   r.packet_id = *packet_id;

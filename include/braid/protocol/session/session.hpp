@@ -291,7 +291,7 @@ private:
   std::error_code accept(struct publish message, request_id& id);
   bool has_room(const struct publish& message) const noexcept;
   bool admit_blocked();
-  void pump();
+  void send_what_fits();
   bool send_from_queue(std::uint64_t sequence);
   void finish_publish(std::uint64_t sequence, std::uint16_t packet_id, std::error_code ec,
                       reason_code rc, properties props);

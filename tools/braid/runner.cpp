@@ -70,7 +70,7 @@ int runner::run(std::function<void(const protocol::connack&)> on_connected) {
       break;
     case connection_event::kind::reconnecting:
       if (!connected_once_) {
-        fail("cannot connect to " + url_ + ": " + e.reason.message());
+        fail("cannot connect to " + shown(url_) + ": " + e.reason.message());
       } else if (!quiet_ && !done_) {
         char delay[32];
         std::snprintf(delay, sizeof delay, "%.1f s", static_cast<double>(e.delay.count()) / 1000.0);
@@ -82,7 +82,7 @@ int runner::run(std::function<void(const protocol::connack&)> on_connected) {
       lost_reason_.clear();
       break;
     case connection_event::kind::gave_up:
-      fail("connection refused for good by " + url_ + ": " + e.reason.message());
+      fail("connection refused for good by " + shown(url_) + ": " + e.reason.message());
       break;
     case connection_event::kind::disconnected:
       if (done_ || !connected_once_) {
@@ -116,7 +116,7 @@ int runner::run(std::function<void(const protocol::connack&)> on_connected) {
           return;
         }
         if (ec) {
-          fail("cannot connect to " + url_ + ": " + ec.message());
+          fail("cannot connect to " + shown(url_) + ": " + ec.message());
           return;
         }
         on_connected(ack);

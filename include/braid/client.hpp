@@ -200,8 +200,11 @@ public:
 
   /// Sends DISCONNECT and closes the connection (the will is not published);
   /// no reconnect follows. Handler: void(error_code), called once the
-  /// connection is closed. Errors: session_errc::not_connected when there is
-  /// no connection.
+  /// connection is closed: everything before the DISCONNECT (acknowledgements
+  /// included) is written, the connection is half-closed, and the broker
+  /// closes its side (at most a second is waited for that), so that the
+  /// broker reads all of it. Errors: session_errc::not_connected when there
+  /// is no connection.
   template <class Token>
   auto async_disconnect(Token&& token) {
     return async_disconnect(protocol::reason_code::normal_disconnection, protocol::properties{},

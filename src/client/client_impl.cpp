@@ -57,7 +57,7 @@ client_impl::client_impl(asio::any_io_executor executor, bp::session_config conf
       connect_error_(connect_packet_error(config)),
       session_(with_options(std::move(config), options), *store_), read_buffer_(64 * 1024),
       options_(std::move(options)), reconnect_(options_), reconnect_timer_(strand_),
-      connect_timer_(strand_) {
+      connect_timer_(strand_), linger_timer_(strand_) {
 }
 
 client_impl::~client_impl() = default;
@@ -237,7 +237,7 @@ void client_impl::on_read(std::error_code ec, std::size_t n) {
     return;
   }
   if (ec) {
-    transport_closed(ec);
+    transport_closed(lingering_ ? close_reason_ : ec); // the broker closed after us
     return;
   }
   if (options_.packet_trace) {
@@ -301,7 +301,7 @@ void client_impl::write_out() {
   }
   if (!session_.has_output()) {
     if (closing_) {
-      transport_closed(close_reason_);
+      linger();
     }
     return;
   }
@@ -509,12 +509,41 @@ void client_impl::arm(bp::timer_id t, std::uint64_t delay_ms) {
   });
 }
 
+// The last bytes (acknowledgements, DISCONNECT) are written: the connection
+// is half-closed and read to its end before it is closed. Closing a socket
+// with unread input resets the connection, and the broker then drops what it
+// had not read yet — acknowledgements included, so that it would send those
+// messages again. A broker that is not answering (keep alive, CONNACK
+// timeout) is not waited for; another one waits at most a second.
+void client_impl::linger() {
+  if (lingering_) {
+    return;
+  }
+  if (close_reason_ == bp::session_errc::keep_alive_timeout ||
+      close_reason_ == bp::session_errc::connack_timeout) {
+    transport_closed(close_reason_);
+    return;
+  }
+  lingering_ = true;
+  transport_->shutdown_send();
+  read_paused_ = false; // what still comes is read and dropped (the session is closing)
+  start_read();
+  linger_timer_.expires_after(std::chrono::seconds(1));
+  linger_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
+    if (!ec && self->lingering_) {
+      self->transport_closed(self->close_reason_);
+    }
+  });
+}
+
 void client_impl::transport_closed(std::error_code ec) {
   if (!open_) {
     return;
   }
   open_ = false;
   closing_ = false;
+  lingering_ = false;
+  linger_timer_.cancel();
   read_paused_ = false; // a new connection starts reading; the queue still bounds it
   transport_->close();
   for (auto& timer : timers_) {

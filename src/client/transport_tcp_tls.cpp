@@ -106,6 +106,13 @@ public:
                       [s = socket_, h = std::move(handler)](boost::system::error_code ec,
                                                             std::size_t n) { h(ec, n); });
   }
+  void shutdown_send() override {
+    if (socket_) {
+      boost::system::error_code ignored;
+      socket_->shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  }
+
   void close() override {
     resolver_.cancel();
     if (socket_) {
@@ -152,6 +159,13 @@ public:
                       [s = stream_, h = std::move(handler)](boost::system::error_code ec,
                                                             std::size_t n) { h(ec, n); });
   }
+  void shutdown_send() override {
+    if (stream_) {
+      boost::system::error_code ignored;
+      stream_->lowest_layer().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  }
+
   void close() override {
     resolver_.cancel();
     if (stream_) {

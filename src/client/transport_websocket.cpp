@@ -76,6 +76,13 @@ public:
                                                                 std::size_t n) { h(ec, n); });
   }
 
+  void shutdown_send() override {
+    if (ws_) {
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(*ws_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  }
+
   void close() override {
     resolver_.cancel();
     if (ws_) {

@@ -93,6 +93,7 @@ private:
   void deliver(bp::publish message);
   void arm(bp::timer_id t, std::uint64_t delay_ms);
   void transport_closed(std::error_code ec);
+  void linger();
   void fail_connect(std::error_code ec);
   void start_connect();
   void connect_failed(std::error_code ec);
@@ -128,7 +129,8 @@ private:
   bool write_in_flight_ = false;
   bool reading_ = false;
   bool open_ = false;
-  bool closing_ = false; // close once the pending output is written
+  bool closing_ = false;   // close once the pending output is written
+  bool lingering_ = false; // written and half-closed: waiting for the broker to close
   std::error_code close_reason_;
   std::optional<connect_handler> connect_handler_;
   std::optional<bp::connack> refused_; // a refusing CONNACK, for the connect handler
@@ -158,6 +160,7 @@ private:
   reconnect_policy reconnect_; // which broker, when, whether: the timers below carry it out
   asio::steady_timer reconnect_timer_;
   asio::steady_timer connect_timer_;
+  asio::steady_timer linger_timer_;
   std::optional<bp::disconnect> server_disconnect_;
 };
 

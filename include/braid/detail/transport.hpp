@@ -30,6 +30,9 @@ public:
   virtual void async_read_some(asio::mutable_buffer buffer, io_handler handler) = 0;
   /// Writes the whole buffer (one WebSocket message).
   virtual void async_write(asio::const_buffer buffer, io_handler handler) = 0;
+  /// Ends sending (TCP half-close: the peer reads what was written, then
+  /// end of stream); reading goes on until the peer closes or close().
+  virtual void shutdown_send() = 0;
   /// Closes at once; pending operations complete with an error.
   virtual void close() = 0;
 };

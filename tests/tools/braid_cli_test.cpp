@@ -519,6 +519,31 @@ TEST(Sub, CountPrintsExactlyNUnderABurst) {
   }
 }
 
+// With a persistent session, what -C does not print is not acknowledged:
+// the broker keeps it, and the next run prints it. Nothing is lost between
+// the two runs, at QoS 1 and 2.
+TEST(Sub, CountLeavesWhatItDidNotPrintToTheNextRun) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  for (const std::string qos : {"1", "2"}) {
+    const std::string id = "braid-count-" + qos;
+    const std::string topic = "left/" + qos;
+    subscribed_sub first({"-p", port, "-c", "-i", id, "-q", qos, "-t", topic, "-C", "10"});
+    std::string lines;
+    for (int i = 1; i <= 200; ++i) {
+      lines += std::to_string(i) + "\n";
+    }
+    EXPECT_EQ(run({tool, "pub", "-p", port, "-q", qos, "-t", topic, "-l"}, nullptr, nullptr, lines),
+              0);
+    EXPECT_EQ(first.process.finish(), 0) << first.process.err();
+    std::string out;
+    EXPECT_EQ(
+        run({tool, "sub", "-p", port, "-c", "-i", id, "-q", qos, "-t", topic, "-C", "190"}, &out),
+        0);
+    EXPECT_EQ(first.process.out() + out, lines) << "QoS " << qos << "\n" << first.process.err();
+  }
+}
+
 // A broker that answers CONNACK, then bytes that are no MQTT packet: one
 // line per lost connection with the reason and the delay, then, after
 // --max-violations connections in a row, one line and exit 1.

@@ -13,7 +13,8 @@
 namespace braid::cli {
 
 runner::runner(std::string program, const connection_options& options, client_profile profile,
-               std::function<void(const protocol::publish&)> on_arrival)
+               std::function<void(const protocol::publish&)> on_arrival,
+               std::function<bool(const protocol::publish&)> take_message)
     : program_(std::move(program)), url_(options.broker_url()), reconnect_(!options.no_reconnect),
       quiet_(options.quiet), max_violations_(options.max_violations) {
   std::string problem;
@@ -26,6 +27,7 @@ runner::runner(std::string program, const connection_options& options, client_pr
     error_line(problem);
     return;
   }
+  config_.take_message = std::move(take_message);
   auto client_opts = options.make_client_options(profile);
   client_opts.on_arrival = std::move(on_arrival);
   if (options.debug) {

@@ -29,9 +29,12 @@ enum exit_code : int {
 class runner {
 public:
   /// `program` prefixes error lines ("braid pub"). `on_arrival` becomes
-  /// client_options::on_arrival (called before a message is acknowledged).
+  /// client_options::on_arrival (called before a message is acknowledged);
+  /// `take_message` becomes session_config::take_message (whether a new
+  /// message is taken at all, or left unanswered for the broker to keep).
   runner(std::string program, const connection_options& options, client_profile profile,
-         std::function<void(const protocol::publish&)> on_arrival = {});
+         std::function<void(const protocol::publish&)> on_arrival = {},
+         std::function<bool(const protocol::publish&)> take_message = {});
 
   /// Checks the options and opens the store; on failure prints the reason
   /// and returns false (exit with setup_failure()).

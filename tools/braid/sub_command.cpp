@@ -42,9 +42,11 @@ struct sub_options {
 
 // Prints messages as they arrive: in the client's arrival hook, before the
 // message is acknowledged to the broker (and before a --store commits its
-// receipt), so that a message acknowledged has been printed. What ends the
-// run (-C reached, --retained-only, stdout closed) is posted, to run after
-// the hook; from then on nothing more is printed.
+// receipt), so that a message acknowledged has been printed. Before that,
+// take() decides for each new message whether the session takes it at all:
+// once -C's count is reached or the run is ending, later messages are left
+// unacknowledged, so that a persistent session keeps them at the broker for
+// the next run. What ends the run is posted, to run after the hook.
 class subscriber {
 public:
   subscriber(const sub_options& o) : options_(o) {}
@@ -98,27 +100,32 @@ public:
         });
   }
 
-  /// The arrival hook (on the client's strand, before the acknowledgement).
+  /// session_config::take_message (inside the session's reading of the
+  /// socket: it must not call the client). Counts the messages to print.
+  bool take(const bp::publish& m) {
+    if (stopping_ || (options_.count > 0 && taken_ == options_.count)) {
+      return false; // -C reached or the run is ending: left to the broker
+    }
+    if (to_print(m)) {
+      ++taken_;
+    }
+    return true;
+  }
+
+  /// The arrival hook (on the client's strand, before the acknowledgement),
+  /// for every message take() took.
   void on_arrival(const bp::publish& m) {
     if (stopping_) {
-      return; // -C reached or the run is ending: not printed
+      return; // the run is ending: not printed
     }
-    for (const auto& f : options_.filtered_out) {
-      if (bp::topic_matches(f, m.topic)) {
-        return;
-      }
-    }
-    if (options_.remove_retained && m.retain) {
+    if (options_.remove_retained && m.retain && !filtered_out(m)) {
       remove_retained(m.topic);
     }
     if (options_.retained_only && !m.retain) {
       stop(exit_ok); // the retained messages are over
       return;
     }
-    if (options_.no_stale_retained && m.retain) {
-      return;
-    }
-    if (!print(m)) {
+    if (!to_print(m) || !print(m)) {
       return;
     }
     if (options_.count > 0 && ++printed_ == options_.count) {
@@ -182,6 +189,22 @@ private:
     });
   }
 
+  bool filtered_out(const bp::publish& m) const {
+    for (const auto& f : options_.filtered_out) {
+      if (bp::topic_matches(f, m.topic)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Whether a message is one to print (-T, -R and --retained-only leave
+  // some out; those are acknowledged all the same).
+  bool to_print(const bp::publish& m) const {
+    return !filtered_out(m) && !(options_.no_stale_retained && m.retain) &&
+           !(options_.retained_only && !m.retain);
+  }
+
   // False when stdout is gone (braid sub | head -1): the run ends quietly.
   bool print(const bp::publish& m) {
     const auto now = std::chrono::system_clock::now();
@@ -219,6 +242,7 @@ private:
   runner* runner_ = nullptr;
   std::optional<asio::steady_timer> timeout_;
   int printed_ = 0;
+  int taken_ = 0; // messages take() took for printing
   bool stopping_ = false;
   int exit_code_ = exit_ok;
   int removing_ = 0; // --remove-retained publishes not yet acknowledged
@@ -234,9 +258,11 @@ int run_sub(sub_options& o) {
     o.topics.push_back(o.connection.url_topic);
   }
   subscriber s(o);
-  runner r("braid sub", o.connection,
-           o.remove_retained ? client_profile::both : client_profile::subscriber,
-           [&s](const bp::publish& m) { s.on_arrival(m); });
+  runner r(
+      "braid sub", o.connection,
+      o.remove_retained ? client_profile::both : client_profile::subscriber,
+      [&s](const bp::publish& m) { s.on_arrival(m); },
+      [&s](const bp::publish& m) { return s.take(m); });
   if (!r.ready()) {
     return r.setup_failure();
   }

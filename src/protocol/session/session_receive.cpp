@@ -113,9 +113,16 @@ bool session::resolve_topic_alias(struct publish& p) {
 
 // QoS 1: deliver, PUBACK. QoS 2: remember the id, deliver once, PUBREC; a
 // resent PUBLISH (DUP) for an id not yet released only gets its PUBREC again.
+// A new message that session_config::take_message declines gets no answer.
 void session::on_publish(struct publish& p) {
   if (version() == protocol_version::v5 && !resolve_topic_alias(p)) {
     fail_connection(session_errc::topic_alias_invalid, reason_code::topic_alias_invalid);
+    return;
+  }
+  const bool resend_of_a_delivered_message = p.qos == qos::exactly_once &&
+                                             store_.contains_incoming(p.packet_id) &&
+                                             (p.dup || !config_.dup_flag_marks_resends);
+  if (config_.take_message && !resend_of_a_delivered_message && !config_.take_message(p)) {
     return;
   }
   switch (p.qos) {

@@ -31,6 +31,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -117,6 +118,15 @@ struct session_config {
   /// the id. It is delivered. Off: every PUBLISH with such an id is taken for
   /// a resend and not delivered, which loses such a new message.
   bool dup_flag_marks_resends = true;
+  /// Decides, before a new incoming message is delivered and acknowledged,
+  /// whether to take it. A message not taken is neither delivered nor
+  /// acknowledged (no PUBACK, no PUBREC; a QoS 0 message is dropped): with a
+  /// persistent session the broker keeps it and sends it again on the next
+  /// connection. For a consumer that takes a number of messages and stops
+  /// (`braid sub -C N`), so that what it does not process stays at the broker.
+  /// Empty: every message is taken. Runs inside bytes_received: it must not
+  /// call the session (or the client that runs it).
+  std::function<bool(const publish&)> take_message{};
   /// MQTT 5 enhanced authentication; not owned, must outlive the session.
   authenticator* auth = nullptr;
 };

@@ -87,6 +87,9 @@ reconnect_step reconnect_policy::connection_ended() {
 }
 
 reconnect_step reconnect_policy::retry() {
+  if (retry_now_ && next_url_ > 0) {
+    --next_url_; // the broker that asked for MQTT 3.1 is asked again, with 3.1
+  }
   const auto delay = retry_now_ ? std::chrono::milliseconds(0) : backoff_.next_delay();
   return {reconnect_step::kind::retry, delay, backoff_.attempts()};
 }

@@ -204,6 +204,19 @@ TEST(ReconnectPolicy, RetryWithMqtt31IsAtOnceEvenWithoutReconnecting) {
   EXPECT_EQ(policy.connection_ended().what, kind::fail);
 }
 
+// A broker that refused MQTT 3.1.1 as an unsupported version is asked again
+// with 3.1: the same broker, not the next of the list.
+TEST(ReconnectPolicy, RetryWithMqtt31GoesToTheSameBroker) {
+  auto policy = make_policy();
+  policy.start(three);
+  EXPECT_EQ(policy.begin_attempt(0).host, "a");
+  EXPECT_EQ(policy.open_failed().what, kind::next_broker);
+  EXPECT_EQ(policy.begin_attempt(0).host, "b");
+  policy.refused(false, true);
+  EXPECT_EQ(policy.connection_ended(), retry(milliseconds(0), 0));
+  EXPECT_EQ(policy.begin_attempt(0).host, "b");
+}
+
 TEST(ReconnectPolicy, StoppedMeansNoMoreAttempts) {
   auto policy = make_policy();
   policy.start(three);

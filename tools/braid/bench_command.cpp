@@ -1,6 +1,7 @@
 #include "bench_command.hpp"
 
 #include "latency_chart.hpp"
+#include "message_format.hpp"
 #include "private_broker.hpp"
 #include "runner.hpp"
 #include "sink.hpp"
@@ -77,38 +78,10 @@ private:
   std::chrono::steady_clock::time_point last_line_ = start_;
 };
 
-// JSON text of a string: quoted, with '"', '\\' and control characters escaped.
 std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    case '\n':
-      out += "\\n";
-      break;
-    case '\r':
-      out += "\\r";
-      break;
-    case '\t':
-      out += "\\t";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20) {
-        char escaped[8];
-        std::snprintf(escaped, sizeof escaped, "\\u%04x",
-                      static_cast<unsigned>(static_cast<unsigned char>(c)));
-        out += escaped;
-      } else {
-        out += c; // UTF-8 passes through
-      }
-    }
-  }
-  return out + "\"";
+  std::string out;
+  append_json_string(out, text);
+  return out;
 }
 
 // A JSON number with `decimals` digits after the point; null for what JSON

@@ -116,7 +116,9 @@ std::string unix_time(std::chrono::system_clock::time_point t) {
   return text;
 }
 
-void json_string(std::string& out, std::string_view s) {
+} // namespace
+
+void append_json_string(std::string& out, std::string_view s) {
   out += '"';
   for (char c : s) {
     switch (c) {
@@ -138,7 +140,8 @@ void json_string(std::string& out, std::string_view s) {
     default:
       if (static_cast<unsigned char>(c) < 0x20) {
         char escaped[8];
-        std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+        std::snprintf(escaped, sizeof escaped, "\\u%04x",
+                      static_cast<unsigned>(static_cast<unsigned char>(c)));
         out += escaped;
       } else {
         out += c;
@@ -147,8 +150,6 @@ void json_string(std::string& out, std::string_view s) {
   }
   out += '"';
 }
-
-} // namespace
 
 const char* const format_codes_help =
     "print with a format string: %t topic, %p payload, %l length, %x/%X payload in hex, "
@@ -160,9 +161,9 @@ const char* const format_codes_help =
 std::string json_message(const bp::publish& m, std::chrono::system_clock::time_point received,
                          bool pretty) {
   std::string out = "{\"tst\":";
-  json_string(out, iso_time(received));
+  append_json_string(out, iso_time(received));
   out += ",\"topic\":";
-  json_string(out, m.topic);
+  append_json_string(out, m.topic);
   out += ",\"qos\":" + std::to_string(static_cast<int>(m.qos));
   out += std::string(",\"retain\":") + (m.retain ? "true" : "false");
   out += std::string(",\"dup\":") + (m.dup ? "true" : "false");
@@ -171,7 +172,7 @@ std::string json_message(const bp::publish& m, std::chrono::system_clock::time_p
   const std::string_view text(reinterpret_cast<const char*>(m.payload.data()), m.payload.size());
   if (!bp::validate_utf8_string(text)) {
     out += ",\"payload\":";
-    json_string(out, text);
+    append_json_string(out, text);
   } else {
     out += ",\"payload_hex\":\"" + hex(m.payload, false) + "\"";
   }
@@ -180,9 +181,9 @@ std::string json_message(const bp::publish& m, std::chrono::system_clock::time_p
     out += ",\"user_properties\":[";
     for (std::size_t i = 0; i < user.size(); ++i) {
       out += i == 0 ? "[" : ",[";
-      json_string(out, user[i].key);
+      append_json_string(out, user[i].key);
       out += ",";
-      json_string(out, user[i].value);
+      append_json_string(out, user[i].value);
       out += "]";
     }
     out += "]";

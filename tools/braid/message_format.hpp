@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 
 namespace braid::cli {
 
@@ -30,5 +31,9 @@ std::string format_message(const std::string& format, const protocol::publish& m
 /// one field per line, indented with a tab, as mosquitto_sub --pretty.
 std::string json_message(const protocol::publish& m, std::chrono::system_clock::time_point received,
                          bool pretty = false);
+
+/// Appends `text` as a JSON string: quoted, with '"', '\\' and control
+/// characters escaped; UTF-8 passes through.
+void append_json_string(std::string& out, std::string_view text);
 
 } // namespace braid::cli

@@ -1,7 +1,6 @@
 // TCP and TLS transports, and the TLS context they and wss:// share.
 
-#include "transports.hpp"
-#include <boost/asio/connect.hpp>
+#include "transport_open.hpp"
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <openssl/err.h>
@@ -66,35 +65,13 @@ std::string tls_server_name(const tls_options& tls, const broker_url& url) {
 
 namespace {
 
-// Resolves and connects `socket`, then calls done(ec).
-template <class Socket, class Keep>
-void resolve_and_connect(tcp::resolver& resolver, Socket& socket, Keep keep, const broker_url& url,
-                         done_handler done) {
-  resolver.async_resolve(
-      url.host, url.port,
-      [&socket, keep, done](boost::system::error_code ec, const tcp::resolver::results_type& r) {
-        if (ec) {
-          done(ec);
-          return;
-        }
-        asio::async_connect(socket, r,
-                            [&socket, keep, done](boost::system::error_code e, const auto&) {
-                              if (!e) {
-                                boost::system::error_code ignored;
-                                socket.set_option(tcp::no_delay(true), ignored);
-                              }
-                              done(e);
-                            });
-      });
-}
-
 class tcp_transport final : public transport {
 public:
   explicit tcp_transport(const strand_type& strand) : strand_(strand), resolver_(strand) {}
 
   void async_open(const broker_url& url, done_handler done) override {
     socket_ = std::make_shared<tcp::socket>(strand_);
-    resolve_and_connect(resolver_, *socket_, socket_, url, std::move(done));
+    async_open_socket(resolver_, *socket_, socket_, url, nullptr, std::move(done));
   }
   void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {
     socket_->async_read_some(buffer,
@@ -138,16 +115,8 @@ public:
   void async_open(const broker_url& url, done_handler done) override {
     stream_ = std::make_shared<stream_type>(strand_, *ctx_);
     prepare_tls(*stream_, tls_, tls_server_name(tls_, url));
-    auto s = stream_;
-    resolve_and_connect(resolver_, s->next_layer(), s, url,
-                        [s, done = std::move(done)](std::error_code ec) {
-                          if (ec) {
-                            done(ec);
-                            return;
-                          }
-                          s->async_handshake(asio::ssl::stream_base::client,
-                                             [s, done](boost::system::error_code e) { done(e); });
-                        });
+    async_open_socket(resolver_, stream_->next_layer(), stream_, url, tls_handshake(*stream_),
+                      std::move(done));
   }
   void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {
     stream_->async_read_some(buffer,

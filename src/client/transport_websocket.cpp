@@ -1,7 +1,7 @@
 // WebSocket transports (ws://, wss://) on Boost.Beast: the "mqtt"
 // sub-protocol, binary messages, one MQTT write per message.
 
-#include "transports.hpp"
+#include "transport_open.hpp"
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
@@ -27,43 +27,23 @@ public:
       : strand_(strand), resolver_(strand), ctx_(std::move(ctx)), tls_(std::move(tls)) {}
 
   void async_open(const broker_url& url, done_handler done) override {
+    handshake_step tls; // none for ws://
     if constexpr (Tls) {
       ws_ = std::make_shared<stream_type>(strand_, *ctx_);
       prepare_tls(ws_->next_layer(), tls_, tls_server_name(tls_, url));
+      tls = tls_handshake(ws_->next_layer());
     } else {
       ws_ = std::make_shared<stream_type>(strand_);
     }
     auto ws = ws_;
-    resolver_.async_resolve(
-        url.host, url.port,
-        [ws, url, done = std::move(done)](boost::system::error_code ec,
-                                          const tcp::resolver::results_type& results) {
-          if (ec) {
-            done(ec);
-            return;
-          }
-          beast::get_lowest_layer(*ws).async_connect(
-              results, [ws, url, done](boost::system::error_code e, const auto&) {
-                if (e) {
-                  done(e);
-                  return;
-                }
-                boost::system::error_code ignored;
-                beast::get_lowest_layer(*ws).socket().set_option(tcp::no_delay(true), ignored);
-                if constexpr (Tls) {
-                  ws->next_layer().async_handshake(asio::ssl::stream_base::client,
-                                                   [ws, url, done](boost::system::error_code h) {
-                                                     if (h) {
-                                                       done(h);
-                                                       return;
-                                                     }
-                                                     upgrade(ws, url, done);
-                                                   });
-                } else {
-                  upgrade(ws, url, done);
-                }
-              });
-        });
+    async_open_socket(resolver_, beast::get_lowest_layer(*ws).socket(), ws, url, std::move(tls),
+                      [ws, url, done = std::move(done)](std::error_code ec) {
+                        if (ec) {
+                          done(ec);
+                          return;
+                        }
+                        upgrade(ws, url, done);
+                      });
   }
 
   void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {

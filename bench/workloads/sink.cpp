@@ -7,8 +7,6 @@
 #include <boost/asio/write.hpp>
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -363,34 +361,30 @@ sink_process::sink_process() {
     error_ = std::string("cannot start the sink: pipe: ") + std::strerror(errno);
     return;
   }
-  const pid_t parent = getpid();
-  const pid_t pid = fork();
-  if (pid < 0) {
-    error_ = std::string("cannot start the sink: fork: ") + std::strerror(errno);
+  // The child never returns into the caller's code and goes when the parent goes.
+  auto child = process::child_process::run(
+      [&ready] {
+        close(ready[0]);
+        try {
+          run_sink(0, [fd = ready[1]](std::uint16_t port) {
+            const auto n = write(fd, &port, sizeof port);
+            close(fd);
+            if (n != static_cast<ssize_t>(sizeof port)) {
+              _exit(1);
+            }
+          });
+        } catch (const std::exception& e) {
+          const std::string line = std::string("sink: ") + e.what() + "\n";
+          (void)!write(STDERR_FILENO, line.data(), line.size());
+        }
+        return 1;
+      },
+      SIGKILL);
+  if (!child.running()) {
+    error_ = "cannot start the sink: " + child.error();
     close(ready[0]);
     close(ready[1]);
     return;
-  }
-  if (pid == 0) {
-    // The child: never return into the caller's code; go when the parent goes.
-    close(ready[0]);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) {
-      _exit(0);
-    }
-    try {
-      run_sink(0, [fd = ready[1]](std::uint16_t port) {
-        const auto n = write(fd, &port, sizeof port);
-        close(fd);
-        if (n != static_cast<ssize_t>(sizeof port)) {
-          _exit(1);
-        }
-      });
-    } catch (const std::exception& e) {
-      const std::string line = std::string("sink: ") + e.what() + "\n";
-      (void)!write(STDERR_FILENO, line.data(), line.size());
-    }
-    _exit(1);
   }
   close(ready[1]);
   std::uint16_t port = 0;
@@ -401,19 +395,12 @@ sink_process::sink_process() {
   close(ready[0]);
   if (n != static_cast<ssize_t>(sizeof port) || port == 0) {
     error_ = "the sink did not start";
-    kill(pid, SIGKILL);
-    waitpid(pid, nullptr, 0);
-    return;
+    return; // the child is killed and reaped with `child`
   }
-  pid_ = pid;
+  child_ = std::move(child);
   port_ = port;
 }
 
-sink_process::~sink_process() {
-  if (pid_ > 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-}
+sink_process::~sink_process() = default; // SIGKILL and reap (child_process)
 
 } // namespace braid::bench

@@ -12,7 +12,7 @@
 // given. It runs in a child process so that the client's CPU and memory
 // figures (getrusage of the client's own process) do not include it.
 
-#include <sys/types.h>
+#include "child_process.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -30,13 +30,13 @@ public:
   sink_process(const sink_process&) = delete;
   sink_process& operator=(const sink_process&) = delete;
 
-  bool running() const { return pid_ > 0; }
+  bool running() const { return child_.running(); }
   /// Why it is not running.
   const std::string& error() const { return error_; }
   std::uint16_t port() const { return port_; }
 
 private:
-  pid_t pid_ = -1;
+  process::child_process child_;
   std::uint16_t port_ = 0;
   std::string error_;
 };

@@ -4,7 +4,7 @@
 // for what stdout says, a kill, and the exit code, all with time limits.
 // Stopped by PID if it overstays.
 
-#include <fcntl.h>
+#include "child_process.hpp"
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -22,35 +22,11 @@ public:
   /// Starts `args`; `input` is written to its stdin, which is then closed
   /// unless `keep_stdin_open` (then see write_input and close_input).
   cli_process(const std::vector<std::string>& args, const std::string& input = {},
-              bool keep_stdin_open = false) {
-    int in[2], out[2], err[2];
-    // Close-on-exec: a process the test starts later (a broker) must not
-    // inherit these ends, or this child would never see the end of its stdin.
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
-      throw std::runtime_error("pipe failed");
+              bool keep_stdin_open = false)
+      : child_(process::child_process::spawn(args, piped())) {
+    if (!child_.running()) {
+      throw std::runtime_error("cannot start " + args.at(0) + ": " + child_.error());
     }
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(in[0], 0);
-      dup2(out[1], 1);
-      dup2(err[1], 2);
-      for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]}) {
-        close(fd);
-      }
-      std::vector<char*> argv;
-      for (const auto& a : args) {
-        argv.push_back(const_cast<char*>(a.c_str()));
-      }
-      argv.push_back(nullptr);
-      execvp(argv[0], argv.data());
-      _exit(126);
-    }
-    close(in[0]);
-    close(out[1]);
-    close(err[1]);
-    out_fd_ = out[0];
-    err_fd_ = err[0];
-    in_fd_ = in[1];
     write_input(input);
     if (!keep_stdin_open) {
       close_input();
@@ -59,8 +35,8 @@ public:
 
   void write_input(const std::string& input) {
     std::size_t written = 0;
-    while (in_fd_ >= 0 && written < input.size()) {
-      const auto n = write(in_fd_, input.data() + written, input.size() - written);
+    while (child_.stdin_fd() >= 0 && written < input.size()) {
+      const auto n = write(child_.stdin_fd(), input.data() + written, input.size() - written);
       if (n <= 0) {
         break;
       }
@@ -68,22 +44,10 @@ public:
     }
   }
 
-  void close_input() {
-    if (in_fd_ >= 0) {
-      close(in_fd_);
-      in_fd_ = -1;
-    }
-  }
+  void close_input() { child_.close_stdin(); }
 
-  ~cli_process() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    close_input();
-    close(out_fd_);
-    close(err_fd_);
-  }
+  /// Kills (SIGKILL) and reaps the process if it still runs.
+  ~cli_process() = default;
   cli_process(const cli_process&) = delete;
   cli_process& operator=(const cli_process&) = delete;
 
@@ -113,13 +77,7 @@ public:
   }
 
   /// Sends `signal` (SIGKILL: a crash) and reaps the process.
-  void kill_now(int signal = SIGKILL) {
-    if (pid_ > 0) {
-      kill(pid_, signal);
-      waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
+  void kill_now(int signal = SIGKILL) { child_.stop(signal); }
 
   /// Waits for the exit (killing the process after `limit`); the exit code,
   /// or -1 when it had to be killed.
@@ -128,27 +86,25 @@ public:
     const auto end = std::chrono::steady_clock::now() + limit;
     while (pump(end)) {
     }
-    int status = 0;
     // The pipes close as the process exits, a moment before it can be reaped.
-    pid_t reaped = 0;
-    while ((reaped = waitpid(pid_, &status, WNOHANG)) == 0 &&
-           std::chrono::steady_clock::now() < end) {
-      usleep(1000);
-    }
-    if (reaped == 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-      pid_ = -1;
+    const auto status = child_.wait_until(end);
+    if (!status) {
+      child_.stop(SIGKILL);
       return -1;
     }
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
   }
 
   const std::string& out() const { return out_; }
   const std::string& err() const { return err_; }
 
 private:
+  static process::spawn_options piped() {
+    process::spawn_options options;
+    options.in = options.out = options.err = process::stream::pipe();
+    return options;
+  }
+
   // Reads what is available; false once both pipes are closed or at `end`.
   bool pump(std::chrono::steady_clock::time_point end) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -157,8 +113,8 @@ private:
       return false;
     }
     // poll() skips negative descriptors: a closed pipe is not polled again.
-    pollfd fds[2] = {{out_closed_ ? -1 : out_fd_, POLLIN, 0},
-                     {err_closed_ ? -1 : err_fd_, POLLIN, 0}};
+    pollfd fds[2] = {{out_closed_ ? -1 : child_.stdout_fd(), POLLIN, 0},
+                     {err_closed_ ? -1 : child_.stderr_fd(), POLLIN, 0}};
     if (poll(fds, 2, static_cast<int>(left.count())) <= 0) {
       return false;
     }
@@ -176,10 +132,7 @@ private:
     return true;
   }
 
-  pid_t pid_ = -1;
-  int in_fd_ = -1;
-  int out_fd_ = -1;
-  int err_fd_ = -1;
+  process::child_process child_;
   bool out_closed_ = false;
   bool err_closed_ = false;
   std::string out_;

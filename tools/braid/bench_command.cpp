@@ -147,9 +147,10 @@ int run_bench(const bench_options& b) {
         std::fprintf(stderr, "ack-only sink (a child process) on 127.0.0.1:%d\n", port);
       }
     } else {
-      broker = std::make_unique<private_broker>();
-      if (!broker->running()) {
-        std::cerr << "braid bench: " << broker->error() << "\n";
+      std::string error;
+      broker = start_private_broker(error);
+      if (!broker) {
+        std::cerr << "braid bench: " << error << "\n";
         return exit_failure;
       }
       port = broker->port();

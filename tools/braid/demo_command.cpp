@@ -423,9 +423,10 @@ int run_demo(const demo_options& o) {
   std::unique_ptr<private_broker> broker;
   std::string url = o.url;
   if (url.empty() && o.host.empty() && o.port == 0) {
-    broker = std::make_unique<private_broker>();
-    if (!broker->running()) {
-      std::cerr << "braid demo: " << broker->error() << "\n";
+    std::string error;
+    broker = start_private_broker(error);
+    if (!broker) {
+      std::cerr << "braid demo: " << error << "\n";
       return exit_failure;
     }
     url = "mqtt://127.0.0.1:" + std::to_string(broker->port());

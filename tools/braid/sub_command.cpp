@@ -257,12 +257,17 @@ int run_sub(sub_options& o) {
   if (!o.connection.url_topic.empty()) {
     o.topics.push_back(o.connection.url_topic);
   }
-  subscriber s(o);
+  // The subscriber's timer runs on the runner's io_context: the subscriber
+  // is made after the runner, so that it goes first. The hooks run only
+  // inside r.run(), once it exists.
+  subscriber* target = nullptr;
   runner r(
       "braid sub", o.connection,
       o.remove_retained ? client_profile::both : client_profile::subscriber,
-      [&s](const bp::publish& m) { s.on_arrival(m); },
-      [&s](const bp::publish& m) { return s.take(m); });
+      [&target](const bp::publish& m) { target->on_arrival(m); },
+      [&target](const bp::publish& m) { return target->take(m); });
+  subscriber s(o);
+  target = &s;
   if (!r.ready()) {
     return r.setup_failure();
   }

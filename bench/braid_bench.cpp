@@ -1,6 +1,6 @@
 // Braid's client for the MQTT client comparison benchmark (the same workloads,
 // command line and RESULT line for every client compared): that command line
-// around the workloads of workloads/workload.hpp, which `braid bench` runs
+// around the workloads of tools/loadgen/workload.hpp, which `braid bench` runs
 // too.
 //
 // Exit status: 0 ok, 1 FAIL, 3 TIMEOUT, 2 bad arguments or connect failure.
@@ -50,7 +50,7 @@ bool parse_long(const char* s, long& out) {
 }
 
 // Same semantics as bench_parse_args() of the C clients.
-bool parse_args(int argc, char** argv, braid::bench::workload_options& O) {
+bool parse_args(int argc, char** argv, braid::loadgen::workload_options& O) {
   long count = -1, size = -1, window = -1, warmup = -1, port = 1883;
   const char* wl = nullptr;
   std::string_view target = "broker";
@@ -105,7 +105,7 @@ bool parse_args(int argc, char** argv, braid::bench::workload_options& O) {
     usage(O.client.c_str());
     return false;
   }
-  if (!braid::bench::parse_workload(wl, O.kind)) {
+  if (!braid::loadgen::parse_workload(wl, O.kind)) {
     std::fprintf(stderr, "%s: unknown workload %s\n", O.client.c_str(), wl);
     return false;
   }
@@ -121,7 +121,7 @@ bool parse_args(int argc, char** argv, braid::bench::workload_options& O) {
   }
   O.port = static_cast<int>(port);
   std::string error;
-  if (!braid::bench::apply_defaults(O, count, size, window, warmup, error)) {
+  if (!braid::loadgen::apply_defaults(O, count, size, window, warmup, error)) {
     std::fprintf(stderr, "%s: %s\n", O.client.c_str(), error.c_str());
     return false;
   }
@@ -131,18 +131,18 @@ bool parse_args(int argc, char** argv, braid::bench::workload_options& O) {
 } // namespace
 
 int main(int argc, char** argv) {
-  braid::bench::workload_options o;
+  braid::loadgen::workload_options o;
   if (!parse_args(argc, argv, o)) {
     return 2;
   }
-  const auto r = braid::bench::run_workload(o);
+  const auto r = braid::loadgen::run_workload(o);
   if (!r.error.empty()) {
     std::fprintf(stderr, "[%s] %s\n", o.client.c_str(), r.error.c_str());
   }
   if (r.exit_code == 2) {
     return 2; // could not connect or subscribe: no RESULT line
   }
-  std::printf("%s\n", braid::bench::result_line(o, r).c_str());
+  std::printf("%s\n", braid::loadgen::result_line(o, r).c_str());
   std::fflush(stdout);
   return r.exit_code;
 }

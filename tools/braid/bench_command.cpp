@@ -97,12 +97,12 @@ std::string json_number(double value, int decimals) {
 
 // One result as a JSON object. A rate over no time, or a cost per message of
 // no message, is null.
-std::string json_result(const bench::workload_options& o, const bench::workload_result& r) {
+std::string json_result(const loadgen::workload_options& o, const loadgen::workload_result& r) {
   const auto d = static_cast<double>(r.done);
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const double per_s = r.seconds > 0 ? 1.0 / r.seconds : nan;
   std::string out = "{\"client\":" + json_string(o.client);
-  out += ",\"workload\":" + json_string(bench::to_string(o.kind));
+  out += ",\"workload\":" + json_string(loadgen::to_string(o.kind));
   out += ",\"target\":" + json_string(o.sink ? "sink" : "broker");
   out += ",\"msgs\":" + std::to_string(o.count);
   out += ",\"size\":" + std::to_string(o.size);
@@ -119,10 +119,10 @@ std::string json_result(const bench::workload_options& o, const bench::workload_
     out += ",\"error\":" + json_string(r.error);
   }
   if (!r.rtt_us.empty()) {
-    out += ",\"latency_us\":{\"p50\":" + json_number(bench::percentile(r.rtt_us, 0.5), 1);
-    out += ",\"p90\":" + json_number(bench::percentile(r.rtt_us, 0.9), 1);
-    out += ",\"p99\":" + json_number(bench::percentile(r.rtt_us, 0.99), 1);
-    out += ",\"p99_9\":" + json_number(bench::percentile(r.rtt_us, 0.999), 1);
+    out += ",\"latency_us\":{\"p50\":" + json_number(loadgen::percentile(r.rtt_us, 0.5), 1);
+    out += ",\"p90\":" + json_number(loadgen::percentile(r.rtt_us, 0.9), 1);
+    out += ",\"p99\":" + json_number(loadgen::percentile(r.rtt_us, 0.99), 1);
+    out += ",\"p99_9\":" + json_number(loadgen::percentile(r.rtt_us, 0.999), 1);
     out += ",\"max\":" + json_number(r.rtt_us.back(), 1) + "}";
   }
   return out + "}";
@@ -131,13 +131,13 @@ std::string json_result(const bench::workload_options& o, const bench::workload_
 int run_bench(const bench_options& b) {
   const bool sink = b.target == "sink";
   std::unique_ptr<private_broker> broker;
-  std::unique_ptr<bench::sink_process> sink_process;
+  std::unique_ptr<loadgen::sink_process> sink_process;
   std::string host = b.host.empty() ? "127.0.0.1" : b.host;
   int port = b.port;
   if (b.host.empty() && b.port == 0) {
     if (sink) {
       // Forked before anything else runs: this process has no thread yet.
-      sink_process = std::make_unique<bench::sink_process>();
+      sink_process = std::make_unique<loadgen::sink_process>();
       if (!sink_process->running()) {
         std::cerr << "braid bench: " << sink_process->error() << "\n";
         return exit_failure;
@@ -169,18 +169,18 @@ int run_bench(const bench_options& b) {
   int worst = exit_ok;
   std::string json = "[";
   for (const auto& name : names) {
-    bench::workload_options o;
+    loadgen::workload_options o;
     o.host = host;
     o.port = port == 0 ? 1883 : port;
     o.sink = sink;
     o.max_s = b.max_seconds;
-    if (!bench::parse_workload(name, o.kind)) {
+    if (!loadgen::parse_workload(name, o.kind)) {
       std::cerr << "braid bench: unknown workload '" << name
                 << "' (qos0, qos1, qos2, latency, large)\n";
       return exit_usage;
     }
     std::string problem;
-    if (!bench::apply_defaults(o, b.count, b.size, b.window, b.warmup, problem)) {
+    if (!loadgen::apply_defaults(o, b.count, b.size, b.window, b.warmup, problem)) {
       std::cerr << "braid bench: " << problem << "\n";
       return exit_usage;
     }
@@ -188,7 +188,7 @@ int run_bench(const bench_options& b) {
     if (show_progress) {
       o.on_progress = [&progress](long done, long total) { progress.update(done, total); };
     }
-    const auto r = bench::run_workload(o);
+    const auto r = loadgen::run_workload(o);
     if (show_progress && terminal) {
       progress_bar::clear();
     }
@@ -206,8 +206,8 @@ int run_bench(const bench_options& b) {
       json += (json.size() > 1 ? ",\n " : "") + json_result(o, r);
       continue;
     }
-    std::printf("%s\n", bench::result_line(o, r).c_str());
-    if (o.kind == bench::workload::latency) {
+    std::printf("%s\n", loadgen::result_line(o, r).c_str());
+    if (o.kind == loadgen::workload::latency) {
       std::printf("%s", latency_chart(r.rtt_us).c_str());
     }
     std::fflush(stdout);

@@ -16,8 +16,8 @@ std::string latency_chart(const std::vector<double>& sorted_us, int bar_width) {
   std::string out;
   std::snprintf(line, sizeof line,
                 "round trip (µs): p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  (n=%zu)\n",
-                bench::percentile(sorted_us, 0.50), bench::percentile(sorted_us, 0.90),
-                bench::percentile(sorted_us, 0.99), bench::percentile(sorted_us, 0.999),
+                loadgen::percentile(sorted_us, 0.50), loadgen::percentile(sorted_us, 0.90),
+                loadgen::percentile(sorted_us, 0.99), loadgen::percentile(sorted_us, 0.999),
                 sorted_us.back(), sorted_us.size());
   out += line;
   // Buckets [2^k, 2^(k+1)) µs from the smallest to the largest sample.

@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-namespace braid::bench {
+namespace braid::loadgen {
 namespace {
 
 namespace asio = boost::asio;
@@ -403,4 +403,4 @@ sink_process::sink_process() {
 
 sink_process::~sink_process() = default; // SIGKILL and reap (child_process)
 
-} // namespace braid::bench
+} // namespace braid::loadgen

@@ -18,7 +18,7 @@
 #include <functional>
 #include <string>
 
-namespace braid::bench {
+namespace braid::loadgen {
 
 /// The sink in a child process on a free loopback port, stopped (SIGKILL) and
 /// reaped by the destructor, and also when this process dies. Start it
@@ -46,4 +46,4 @@ private:
 /// not return unless it cannot listen (then it throws).
 void run_sink(std::uint16_t port, const std::function<void(std::uint16_t)>& on_listening);
 
-} // namespace braid::bench
+} // namespace braid::loadgen

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace braid::bench {
+namespace braid::loadgen {
 namespace {
 
 namespace asio = boost::asio;
@@ -618,4 +618,4 @@ std::string result_line(const workload_options& o, const workload_result& r) {
   return line;
 }
 
-} // namespace braid::bench
+} // namespace braid::loadgen

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 
-namespace braid::bench {
+namespace braid::loadgen {
 
 enum class workload { qos0, qos1, qos2, latency, large };
 
@@ -79,4 +79,4 @@ double percentile(const std::vector<double>& sorted, double p);
 ///   RESULT client=braid workload=qos1 target=broker msgs=... status=ok done=...
 std::string result_line(const workload_options& o, const workload_result& r);
 
-} // namespace braid::bench
+} // namespace braid::loadgen

@@ -44,10 +44,13 @@ private:
 
   void read() {
     if (in_.size() - end_ < kReadSize) {
-      // Keep the unprocessed bytes at the front, then make room.
-      std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
-      end_ -= begin_;
-      begin_ = 0;
+      // Keep the unprocessed bytes at the front, then make room. (An empty
+      // buffer has no data() to move: memmove of null is undefined.)
+      if (begin_ != 0) {
+        std::memmove(in_.data(), in_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        begin_ = 0;
+      }
       in_.resize(std::max(in_.size(), end_ + kReadSize));
     }
     socket_.async_read_some(

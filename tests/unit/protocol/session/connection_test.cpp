@@ -218,31 +218,27 @@ TEST(Connack, UnsupportedVersionFallsBackFrom311To31WhenConfigured) {
 
 // Refusals that another attempt will not fix: a reconnecting client gives up.
 TEST(Connack, PermanentRefusalsAreTheOnesAnotherAttemptWillNotFix) {
-  for (auto rc :
-       {reason_code::unsupported_protocol_version, reason_code::client_identifier_not_valid,
-        reason_code::bad_user_name_or_password, reason_code::not_authorized, reason_code::banned,
-        reason_code::bad_authentication_method}) {
+  auto expect_permanent = [](reason_code rc, bool permanent) {
     SCOPED_TRACE(static_cast<int>(rc));
-    EXPECT_TRUE(is_permanent_refusal(rc));
+    EXPECT_EQ(is_permanent_refusal(rc), permanent);
     scripted_peer peer(make_config(v5));
     peer.open();
     peer.receive(refused(rc));
     auto refusals = peer.take<connection_refused>();
     ASSERT_EQ(refusals.size(), 1u);
-    EXPECT_TRUE(refusals[0].permanent());
+    EXPECT_EQ(refusals[0].permanent(), permanent);
+  };
+  for (auto rc :
+       {reason_code::unsupported_protocol_version, reason_code::client_identifier_not_valid,
+        reason_code::bad_user_name_or_password, reason_code::not_authorized, reason_code::banned,
+        reason_code::bad_authentication_method}) {
+    expect_permanent(rc, true);
   }
   for (auto rc :
        {reason_code::unspecified_error, reason_code::server_unavailable, reason_code::server_busy,
         reason_code::quota_exceeded, reason_code::use_another_server, reason_code::server_moved,
         reason_code::connection_rate_exceeded}) {
-    SCOPED_TRACE(static_cast<int>(rc));
-    EXPECT_FALSE(is_permanent_refusal(rc));
-    scripted_peer peer(make_config(v5));
-    peer.open();
-    peer.receive(refused(rc));
-    auto refusals = peer.take<connection_refused>();
-    ASSERT_EQ(refusals.size(), 1u);
-    EXPECT_FALSE(refusals[0].permanent());
+    expect_permanent(rc, false);
   }
 }
 

@@ -1,5 +1,6 @@
 // Drives a session with random broker packets, raw bytes, application
-// requests, timers and reconnects, and checks invariants after every step:
+// requests, timers, reconnects, paused reading, blocked publishes and a
+// consumer that declines messages, and checks invariants after every step:
 //   - every byte the session writes decodes as a valid packet;
 //   - a new PUBLISH/SUBSCRIBE/UNSUBSCRIBE never takes a packet id in use;
 //   - QoS 1/2 publishes in flight never exceed the window;
@@ -53,6 +54,13 @@ private:
     c.offline_limit = 20;
     c.on_session_lost =
         in.ConsumeBool() ? bp::session_lost_policy::republish : bp::session_lost_policy::fail;
+    c.on_queue_full = in.ConsumeBool() ? bp::overflow_policy::block : bp::overflow_policy::fail;
+    if (in.ConsumeBool()) {
+      // A consumer that declines some messages (an odd first payload byte).
+      c.take_message = [](const bp::publish& m) {
+        return m.payload.empty() || (m.payload[0] & 1) == 0;
+      };
+    }
     return c;
   }
 
@@ -70,7 +78,7 @@ private:
 
   void step() {
     ids_before_ = snapshot_ids();
-    switch (in_.ConsumeIntegralInRange(0, 14)) {
+    switch (in_.ConsumeIntegralInRange(0, 16)) {
     case 0: { // raw bytes from the broker
       auto raw = in_.ConsumeBytes<std::uint8_t>(in_.ConsumeIntegralInRange<std::size_t>(0, 16));
       session_.bytes_received(raw, now_);
@@ -166,6 +174,12 @@ private:
       (void)session_.disconnect(bp::reason_code::normal_disconnection, {}, rid, now_);
       break;
     }
+    case 15: // the runner stops or resumes reading (back-pressure)
+      session_.set_reading_paused(in_.ConsumeBool(), now_);
+      break;
+    case 16: // the runner gives up: publishes waiting for room fail
+      session_.fail_blocked_publishes(bp::session_errc::connection_lost, now_);
+      break;
     }
     for (const auto& a : session_.actions()) {
       if (const auto* m = std::get_if<bp::message_received>(&a)) {

@@ -8,6 +8,7 @@
 #include "../integration/test_certificates.hpp"
 #include "cli_process.hpp"
 #include "fake_broker.hpp"
+#include "loopback_port.hpp"
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -795,7 +796,7 @@ TEST(Errors, TlsVersionAndCiphers) {
   EXPECT_NE(err.find("no cipher match"), std::string::npos) << err;
   EXPECT_EQ(run(with(pub, {"-L", url, "--tls-version", "tlsv1.0"}), nullptr, &err), 2);
 
-  const auto port = std::to_string(braid::testing::fake_broker::free_port());
+  const auto port = std::to_string(braid::mosquitto::free_loopback_port());
   cli_process tls12({"openssl", "s_server", "-accept", "127.0.0.1:" + port, "-tls1_2", "-cert",
                      certs.file("server.crt"), "-key", certs.file("server.key")},
                     {}, true);

@@ -402,6 +402,15 @@ TEST(Connack, ArrivalCancelsTheTimeoutAndALateFiringIsIgnored) {
 
 // --- keep alive ----------------------------------------------------------------
 
+// The keep alive interval (60 s) passes and the PINGREQ goes out; what it
+// wrote and armed is taken.
+void ping_after_keep_alive(scripted_peer& peer) {
+  peer.advance(60'000);
+  peer.fire(timer_id::keep_alive);
+  peer.sent();
+  peer.take_actions();
+}
+
 TEST(KeepAlive, PingreqWhenNothingWasSentForTheInterval) {
   scripted_peer peer(make_config());
   peer.connect();
@@ -456,10 +465,7 @@ TEST(KeepAlive, ReceivingDoesNotCountAsSending) {
 TEST(KeepAlive, UnansweredPingClosesWithKeepAliveTimeout) {
   scripted_peer peer(make_config());
   peer.connect();
-  peer.advance(60'000);
-  peer.fire(timer_id::keep_alive);
-  peer.sent();
-  peer.take_actions();
+  ping_after_keep_alive(peer);
   peer.advance(60'000);
   peer.fire(timer_id::ping_timeout);
   EXPECT_TRUE(peer.sent().empty());
@@ -487,10 +493,7 @@ TEST(KeepAlive, V5UnansweredPingSendsDisconnectKeepAliveTimeoutFirst) {
 TEST(KeepAlive, PingrespCancelsThePingTimeout) {
   scripted_peer peer(make_config());
   peer.connect();
-  peer.advance(60'000);
-  peer.fire(timer_id::keep_alive);
-  peer.sent();
-  peer.take_actions();
+  ping_after_keep_alive(peer);
   peer.advance(100);
   peer.receive(pingresp{});
   EXPECT_EQ(peer.take_actions(), (actions{cancel_timer{timer_id::ping_timeout}}));
@@ -530,10 +533,7 @@ TEST(KeepAlive, WhileReadingIsPausedAPingTimeoutPingsAgainInsteadOfClosing) {
 TEST(KeepAlive, OnceReadingResumesAnUnansweredPingClosesAsUsual) {
   scripted_peer peer(make_config());
   peer.connect();
-  peer.advance(60'000);
-  peer.fire(timer_id::keep_alive);
-  peer.sent();
-  peer.take_actions();
+  ping_after_keep_alive(peer);
   peer.client().set_reading_paused(true, peer.now());
   peer.advance(60'000);
   peer.fire(timer_id::ping_timeout);
@@ -573,10 +573,7 @@ TEST(KeepAlive, ANewConnectionStartsWithReadingNotPaused) {
   peer.close();
   EXPECT_FALSE(peer.client().reading_paused());
   peer.connect();
-  peer.advance(60'000);
-  peer.fire(timer_id::keep_alive);
-  peer.sent();
-  peer.take_actions();
+  ping_after_keep_alive(peer);
   peer.advance(60'000);
   peer.fire(timer_id::ping_timeout);
   EXPECT_EQ(peer.take<close_connection>(),

@@ -1,0 +1,105 @@
+#pragma once
+// Internal: the byte I/O of one braid::client connection at a time — open,
+// one read at a time into a fixed buffer, one write at a time of a whole
+// output buffer, the packet trace of both directions, the half-close and
+// drain before closing (linger). What the bytes mean is the owner's
+// business: it is told through connection_owner and decides what to write
+// and when to read.
+
+#include <braid/client_options.hpp>
+#include <braid/detail/transport.hpp>
+#include <braid/protocol/decoder.hpp>
+#include <braid/protocol/output_buffer.hpp>
+#include <braid/url.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <array>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <system_error>
+#include <vector>
+
+namespace braid::detail {
+
+/// What a connection_io reports. Every call runs on the strand.
+class connection_owner {
+public:
+  /// Keeps the owner (and the connection_io it holds) alive while an
+  /// operation is pending.
+  virtual std::shared_ptr<void> keep_alive() = 0;
+  /// open() finished: the transport is up, or `ec` says why not.
+  virtual void opened(std::error_code ec) = 0;
+  /// A read finished: `bytes` came (valid during the call), or `ec` ended
+  /// the connection. Not called for the end of a lingering connection.
+  virtual void received(std::error_code ec, protocol::byte_view bytes) = 0;
+  /// The write started last finished.
+  virtual void written(std::error_code ec) = 0;
+  /// The lingering connection ended: the peer closed, or the time was up.
+  virtual void linger_ended() = 0;
+
+protected:
+  ~connection_owner() = default;
+};
+
+using packet_trace_handler = std::function<void(packet_direction, const protocol::packet&)>;
+using transport_factory =
+    std::function<std::unique_ptr<transport>(transport_kind, std::error_code&)>;
+
+class connection_io {
+public:
+  /// `make`: builds a transport for a URL's kind (a test passes its own).
+  /// `trace` may be empty; it must outlive this object.
+  connection_io(asio::strand<asio::any_io_executor> strand, connection_owner& owner,
+                transport_factory make, const packet_trace_handler& trace);
+
+  /// Opens a fresh stream to `url` (reusing the transport if it is of the
+  /// same kind); owner.opened() tells the result. The owner then calls start().
+  void open(const broker_url& url);
+  /// The session runs on this connection from now on (`version`: for the trace).
+  void start(protocol::protocol_version version);
+  bool is_open() const { return open_; }
+
+  /// Starts a read unless one is pending or the connection is not open.
+  void read();
+
+  bool writing() const { return write_in_flight_; }
+  /// What the next write() sends; the owner fills it.
+  protocol::output_buffer& output() { return writing_; }
+  /// Writes output(), whole; owner.written() tells the end.
+  void write();
+
+  /// Ends sending and reads on until the peer closes, at most `max`; then
+  /// owner.linger_ended(). What still comes is given to owner.received().
+  void linger(std::chrono::milliseconds max);
+  bool lingering() const { return lingering_; }
+
+  /// Closes the stream (or stops an open() in progress); pending
+  /// operations end with an error, told to the owner as usual.
+  void abort();
+  /// Closes at once; pending operations end without telling the owner.
+  void close();
+
+private:
+  void on_read(std::error_code ec, std::size_t n);
+  void trace(packet_direction direction, protocol::byte_view bytes);
+
+  asio::strand<asio::any_io_executor> strand_;
+  connection_owner& owner_;
+  transport_factory make_;
+  const packet_trace_handler& trace_;
+  std::unique_ptr<transport> transport_;
+  broker_url url_; // of the last open(); the transport reads it while opening
+  std::vector<std::uint8_t> read_buffer_;
+  protocol::output_buffer writing_;
+  bool open_ = false;
+  bool reading_ = false;
+  bool write_in_flight_ = false;
+  bool lingering_ = false;
+  asio::steady_timer linger_timer_;
+  // Second decoders of the traffic, for the packet trace only.
+  std::array<protocol::decoder, 2> trace_decoders_{protocol::decoder{}, protocol::decoder{}};
+};
+
+} // namespace braid::detail

@@ -1,0 +1,69 @@
+#pragma once
+// Internal: where braid::client's incoming messages go. Every
+// per-subscription route whose filter matches the topic gets the message; a
+// message no route takes goes to the message handler if one is set, else to
+// a waiting async_receive, else into the receive queue. Handlers run later,
+// posted to the client's strand.
+
+#include <braid/detail/completion.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace braid::detail {
+
+using message_handler = std::function<void(const bp::publish&)>;
+
+class dispatcher {
+public:
+  /// `queue_limit`: how many messages the receive queue holds before it asks
+  /// for reading to pause (see deliver and receive).
+  dispatcher(asio::strand<asio::any_io_executor> strand, std::size_t queue_limit);
+
+  /// Messages whose topic matches `filter` go to `handler` (as well as to
+  /// any other matching route), not to the message handler or the queue.
+  void add_route(std::string filter, message_handler handler);
+  /// Takes the messages no route takes; an empty handler gives them back to
+  /// async_receive. A message already on its way goes to the handler set
+  /// when it runs.
+  void set_message_handler(message_handler handler);
+
+  /// Delivers one message. Returns true when it went into the receive queue
+  /// and filled it: the caller stops reading the connection until receive()
+  /// says otherwise.
+  [[nodiscard]] bool deliver(bp::publish message);
+  /// async_receive: completes with the oldest queued message, or waits for
+  /// the next one. Returns true when it took a message and the queue is now
+  /// below half its limit: the caller may read again.
+  [[nodiscard]] bool receive(receive_handler handler);
+  /// Nothing more will arrive: waiting receives complete with `ec`.
+  void fail_receivers(std::error_code ec);
+
+  std::size_t queued() const { return received_.size(); }
+
+private:
+  bool deliver_unrouted(bp::publish message);
+
+  struct route {
+    std::string filter;
+    message_handler handler;
+  };
+
+  asio::strand<asio::any_io_executor> strand_;
+  std::size_t queue_limit_;
+  std::vector<route> routes_;
+  // Shared with the deliveries already posted, which call the handler
+  // current when they run.
+  std::shared_ptr<message_handler> on_message_ = std::make_shared<message_handler>();
+  std::deque<bp::publish> received_;
+  std::deque<receive_handler> receivers_;
+};
+
+} // namespace braid::detail

@@ -1,0 +1,117 @@
+#include <braid/detail/connection_io.hpp>
+
+namespace braid::detail {
+
+connection_io::connection_io(asio::strand<asio::any_io_executor> strand, connection_owner& owner,
+                             transport_factory make, const packet_trace_handler& trace)
+    : strand_(std::move(strand)), owner_(owner), make_(std::move(make)), trace_(trace),
+      read_buffer_(64 * 1024), linger_timer_(strand_) {
+}
+
+void connection_io::open(const broker_url& url) {
+  if (!transport_ || url_.kind != url.kind) {
+    std::error_code ec;
+    transport_ = make_(url.kind, ec);
+    if (!transport_) {
+      asio::post(strand_, [keep = owner_.keep_alive(), this, ec] { owner_.opened(ec); });
+      return;
+    }
+  }
+  url_ = url;
+  transport_->async_open(
+      url_, [keep = owner_.keep_alive(), this](std::error_code ec) { owner_.opened(ec); });
+}
+
+void connection_io::start(protocol::protocol_version version) {
+  open_ = true;
+  for (auto& d : trace_decoders_) {
+    d.reset();
+    d.set_version(version);
+  }
+}
+
+void connection_io::read() {
+  if (reading_ || !open_) {
+    return;
+  }
+  reading_ = true;
+  std::shared_ptr<connection_io> self(owner_.keep_alive(), this);
+  transport_->async_read_some(
+      asio::buffer(read_buffer_),
+      [self = std::move(self)](std::error_code ec, std::size_t n) { self->on_read(ec, n); });
+}
+
+void connection_io::on_read(std::error_code ec, std::size_t n) {
+  reading_ = false;
+  if (!open_) {
+    return;
+  }
+  if (ec && lingering_) {
+    owner_.linger_ended(); // the broker closed after us
+    return;
+  }
+  if (!ec && trace_) {
+    trace(packet_direction::received, {read_buffer_.data(), n});
+  }
+  owner_.received(ec, {read_buffer_.data(), ec ? 0 : n});
+}
+
+void connection_io::write() {
+  write_in_flight_ = true;
+  std::shared_ptr<connection_io> self(owner_.keep_alive(), this);
+  transport_->async_write(asio::buffer(writing_.data(), writing_.size()),
+                          [self = std::move(self)](std::error_code ec, std::size_t) {
+                            self->write_in_flight_ = false;
+                            self->owner_.written(ec);
+                          });
+  // The trace is a user callback that may call the client: it runs once the
+  // write is under way, so that what it causes waits for the next write.
+  if (trace_) {
+    trace(packet_direction::sent, {writing_.data(), writing_.size()});
+  }
+}
+
+void connection_io::trace(packet_direction direction, protocol::byte_view bytes) {
+  auto& decoder = trace_decoders_[static_cast<std::size_t>(direction)];
+  while (!bytes.empty()) {
+    protocol::packet p;
+    const auto r = decoder.feed(bytes, p);
+    bytes = bytes.subspan(r.consumed);
+    if (r.status == protocol::decode_status::packet_ready) {
+      trace_(direction, p);
+    } else if (r.status == protocol::decode_status::error) {
+      return; // the session reports the error itself
+    }
+  }
+}
+
+void connection_io::linger(std::chrono::milliseconds max) {
+  if (lingering_ || !open_) {
+    return;
+  }
+  lingering_ = true;
+  transport_->shutdown_send();
+  read();
+  linger_timer_.expires_after(max);
+  std::shared_ptr<connection_io> self(owner_.keep_alive(), this);
+  linger_timer_.async_wait([self = std::move(self)](std::error_code ec) {
+    if (!ec && self->lingering_) {
+      self->owner_.linger_ended();
+    }
+  });
+}
+
+void connection_io::abort() {
+  if (transport_) {
+    transport_->close();
+  }
+}
+
+void connection_io::close() {
+  open_ = false;
+  lingering_ = false;
+  linger_timer_.cancel();
+  abort();
+}
+
+} // namespace braid::detail

@@ -1,0 +1,68 @@
+#include <braid/detail/dispatcher.hpp>
+#include <braid/protocol/topic.hpp>
+
+namespace braid::detail {
+
+dispatcher::dispatcher(asio::strand<asio::any_io_executor> strand, std::size_t queue_limit)
+    : strand_(std::move(strand)), queue_limit_(queue_limit) {
+}
+
+void dispatcher::add_route(std::string filter, message_handler handler) {
+  routes_.push_back({std::move(filter), std::move(handler)});
+}
+
+void dispatcher::set_message_handler(message_handler handler) {
+  *on_message_ = std::move(handler);
+}
+
+bool dispatcher::deliver(bp::publish message) {
+  bool routed = false;
+  for (const auto& r : routes_) {
+    if (bp::topic_matches(r.filter, message.topic)) {
+      routed = true;
+      asio::post(strand_, [h = r.handler, m = message] { h(m); });
+    }
+  }
+  return !routed && deliver_unrouted(std::move(message));
+}
+
+// Returns true when the message filled the receive queue.
+bool dispatcher::deliver_unrouted(bp::publish message) {
+  if (*on_message_) {
+    asio::post(strand_, [h = on_message_, m = std::move(message)] {
+      if (*h) {
+        (*h)(m);
+      }
+    });
+    return false;
+  }
+  if (!receivers_.empty()) {
+    auto h = std::move(receivers_.front());
+    receivers_.pop_front();
+    post_completion(std::move(h), strand_, std::error_code{}, std::move(message));
+    return false;
+  }
+  received_.push_back(std::move(message));
+  return received_.size() >= queue_limit_;
+}
+
+bool dispatcher::receive(receive_handler handler) {
+  if (received_.empty()) {
+    receivers_.push_back(std::move(handler));
+    return false;
+  }
+  auto m = std::move(received_.front());
+  received_.pop_front();
+  post_completion(std::move(handler), strand_, std::error_code{}, std::move(m));
+  return received_.size() < queue_limit_ / 2;
+}
+
+void dispatcher::fail_receivers(std::error_code ec) {
+  while (!receivers_.empty()) {
+    auto h = std::move(receivers_.front());
+    receivers_.pop_front();
+    post_completion(std::move(h), strand_, ec, bp::publish{});
+  }
+}
+
+} // namespace braid::detail

@@ -1,0 +1,64 @@
+#include <braid/detail/operation_table.hpp>
+
+namespace braid::detail {
+
+operation_table::operation_table(asio::strand<asio::any_io_executor> strand)
+    : strand_(std::move(strand)) {
+}
+
+void operation_table::add(bp::request_id id, any_handler handler, bool after_write) {
+  handlers_.emplace(id, pending_handler{std::move(handler), after_write});
+}
+
+void operation_table::complete(bp::request_completed& done) {
+  auto it = handlers_.find(done.id);
+  if (it == handlers_.end()) {
+    return;
+  }
+  auto handler = std::move(it->second.handler);
+  const bool after_write = it->second.after_write && !done.error;
+  handlers_.erase(it);
+  if (after_write) {
+    // The packet is in the session's output: the next write carries it.
+    after_write_.push_back({writes_started_ + 1, std::move(std::get<publish_handler>(handler))});
+    return;
+  }
+  if (done.kind == bp::request_kind::disconnect && !done.error) {
+    disconnect_handler_ = std::move(std::get<plain_handler>(handler));
+    return; // completes when the connection is closed
+  }
+  std::visit(
+      [&](auto& h) {
+        using H = std::decay_t<decltype(h)>;
+        if constexpr (std::is_same_v<H, publish_handler>) {
+          post_completion(std::move(h), strand_, done.error, done.reason);
+        } else if constexpr (std::is_same_v<H, reasons_handler>) {
+          post_completion(std::move(h), strand_, done.error, std::move(done.reasons));
+        } else {
+          post_completion(std::move(h), strand_, done.error);
+        }
+      },
+      handler);
+}
+
+void operation_table::write_ended() {
+  complete_written(writes_started_, {});
+}
+
+void operation_table::connection_closed(std::error_code ec) {
+  // Packets not written yet died with the connection.
+  complete_written(writes_started_ + 1, ec);
+  if (disconnect_handler_) {
+    post_completion(std::move(*disconnect_handler_), strand_, std::error_code{});
+    disconnect_handler_.reset();
+  }
+}
+
+void operation_table::complete_written(std::uint64_t write, std::error_code ec) {
+  while (!after_write_.empty() && after_write_.front().write <= write) {
+    post_completion(std::move(after_write_.front().handler), strand_, ec, bp::reason_code::success);
+    after_write_.pop_front();
+  }
+}
+
+} // namespace braid::detail

@@ -262,7 +262,9 @@ public:
   }
 
   /// Every message from the broker goes to `handler` instead of
-  /// async_receive. Runs on the client's strand.
+  /// async_receive. Runs on the client's strand. Setting another handler (or
+  /// an empty one: back to async_receive) applies to the messages that arrive
+  /// from then on; one that arrived before still goes to the handler it found.
   void set_message_handler(std::function<void(const protocol::publish&)> handler) {
     impl_->set_message_handler(std::move(handler));
   }

@@ -24,6 +24,7 @@ void connection_io::open(const broker_url& url) {
 
 void connection_io::start(protocol::protocol_version version) {
   open_ = true;
+  ++generation_;
   for (auto& d : trace_decoders_) {
     d.reset();
     d.set_version(version);
@@ -36,17 +37,20 @@ void connection_io::read() {
   }
   reading_ = true;
   std::shared_ptr<connection_io> self(owner_.keep_alive(), this);
-  transport_->async_read_some(
-      asio::buffer(read_buffer_),
-      [self = std::move(self)](std::error_code ec, std::size_t n) { self->on_read(ec, n); });
+  transport_->async_read_some(asio::buffer(read_buffer_),
+                              [self = std::move(self), g = generation_](std::error_code ec,
+                                                                        std::size_t n) {
+                                self->on_read(g, ec, n);
+                              });
 }
 
-void connection_io::on_read(std::error_code ec, std::size_t n) {
+void connection_io::on_read(std::uint64_t generation, std::error_code ec, std::size_t n) {
   reading_ = false;
-  if (!open_) {
-    return;
+  if (!open_ || generation != generation_) {
+    return; // closed meanwhile
   }
   if (ec && lingering_) {
+    lingering_ = false;
     owner_.linger_ended(); // the broker closed after us
     return;
   }
@@ -59,16 +63,24 @@ void connection_io::on_read(std::error_code ec, std::size_t n) {
 void connection_io::write() {
   write_in_flight_ = true;
   std::shared_ptr<connection_io> self(owner_.keep_alive(), this);
-  transport_->async_write(asio::buffer(writing_.data(), writing_.size()),
-                          [self = std::move(self)](std::error_code ec, std::size_t) {
-                            self->write_in_flight_ = false;
-                            self->owner_.written(ec);
-                          });
+  transport_->async_write(
+      asio::buffer(writing_.data(), writing_.size()),
+      [self = std::move(self), g = generation_](std::error_code ec, std::size_t) {
+        self->on_written(g, ec);
+      });
   // The trace is a user callback that may call the client: it runs once the
   // write is under way, so that what it causes waits for the next write.
   if (trace_) {
     trace(packet_direction::sent, {writing_.data(), writing_.size()});
   }
+}
+
+void connection_io::on_written(std::uint64_t generation, std::error_code ec) {
+  write_in_flight_ = false;
+  if (!open_ || generation != generation_) {
+    return; // closed meanwhile
+  }
+  owner_.written(ec);
 }
 
 void connection_io::trace(packet_direction direction, protocol::byte_view bytes) {
@@ -96,6 +108,7 @@ void connection_io::linger(std::chrono::milliseconds max) {
   std::shared_ptr<connection_io> self(owner_.keep_alive(), this);
   linger_timer_.async_wait([self = std::move(self)](std::error_code ec) {
     if (!ec && self->lingering_) {
+      self->lingering_ = false;
       self->owner_.linger_ended();
     }
   });

@@ -12,7 +12,8 @@ void dispatcher::add_route(std::string filter, message_handler handler) {
 }
 
 void dispatcher::set_message_handler(message_handler handler) {
-  *on_message_ = std::move(handler);
+  // A new holder: deliveries already posted keep (and call) the handler they were given.
+  on_message_ = std::make_shared<message_handler>(std::move(handler));
 }
 
 bool dispatcher::deliver(bp::publish message) {
@@ -29,11 +30,7 @@ bool dispatcher::deliver(bp::publish message) {
 // Returns true when the message filled the receive queue.
 bool dispatcher::deliver_unrouted(bp::publish message) {
   if (*on_message_) {
-    asio::post(strand_, [h = on_message_, m = std::move(message)] {
-      if (*h) {
-        (*h)(m);
-      }
-    });
+    asio::post(strand_, [h = on_message_, m = std::move(message)] { (*h)(m); });
     return false;
   }
   if (!receivers_.empty()) {
@@ -54,7 +51,8 @@ bool dispatcher::receive(receive_handler handler) {
   auto m = std::move(received_.front());
   received_.pop_front();
   post_completion(std::move(handler), strand_, std::error_code{}, std::move(m));
-  return received_.size() < queue_limit_ / 2;
+  // Below half the limit; empty, whatever the limit (a limit of 1 resumes too).
+  return received_.empty() || received_.size() < queue_limit_ / 2;
 }
 
 void dispatcher::fail_receivers(std::error_code ec) {

@@ -82,7 +82,8 @@ public:
   void close();
 
 private:
-  void on_read(std::error_code ec, std::size_t n);
+  void on_read(std::uint64_t generation, std::error_code ec, std::size_t n);
+  void on_written(std::uint64_t generation, std::error_code ec);
   void trace(packet_direction direction, protocol::byte_view bytes);
 
   asio::strand<asio::any_io_executor> strand_;
@@ -97,6 +98,7 @@ private:
   bool reading_ = false;
   bool write_in_flight_ = false;
   bool lingering_ = false;
+  std::uint64_t generation_ = 0; // connections started: what completes for an older one is dropped
   asio::steady_timer linger_timer_;
   // Second decoders of the traffic, for the packet trace only.
   std::array<protocol::decoder, 2> trace_decoders_{protocol::decoder{}, protocol::decoder{}};

@@ -30,9 +30,9 @@ public:
   /// Messages whose topic matches `filter` go to `handler` (as well as to
   /// any other matching route), not to the message handler or the queue.
   void add_route(std::string filter, message_handler handler);
-  /// Takes the messages no route takes; an empty handler gives them back to
-  /// async_receive. A message already on its way goes to the handler set
-  /// when it runs.
+  /// Takes the messages no route takes from now on; an empty handler gives
+  /// them back to async_receive. A message already on its way still goes to
+  /// the handler that was set when it arrived.
   void set_message_handler(message_handler handler);
 
   /// Delivers one message. Returns true when it went into the receive queue
@@ -59,8 +59,7 @@ private:
   asio::strand<asio::any_io_executor> strand_;
   std::size_t queue_limit_;
   std::vector<route> routes_;
-  // Shared with the deliveries already posted, which call the handler
-  // current when they run.
+  // Shared with the deliveries already posted to it.
   std::shared_ptr<message_handler> on_message_ = std::make_shared<message_handler>();
   std::deque<bp::publish> received_;
   std::deque<receive_handler> receivers_;

@@ -39,7 +39,9 @@ public:
   /// it, a disconnect whose DISCONNECT went out completes.
   void connection_closed(std::error_code ec);
 
-  std::size_t pending() const { return handlers_.size() + after_write_.size(); }
+  std::size_t pending() const {
+    return handlers_.size() + after_write_.size() + (disconnect_handler_ ? 1 : 0);
+  }
 
 private:
   void complete_written(std::uint64_t write, std::error_code ec);

@@ -1,0 +1,430 @@
+// connection_io alone over an in-memory transport: open results, reads and
+// writes reaching the owner, the packet trace, linger, close and abort.
+#include <braid/detail/connection_io.hpp>
+
+#include <boost/asio/error.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace braid::detail {
+namespace {
+
+namespace bp = braid::protocol;
+using bytes = bp::bytes;
+using std::chrono::milliseconds;
+
+/// An Asio error as a transport reports it.
+template <class Enum>
+std::error_code asio_error(Enum e) {
+  return boost::system::error_code(e);
+}
+const std::error_code eof = asio_error(asio::error::eof);
+const std::error_code aborted = asio_error(asio::error::operation_aborted);
+const std::error_code refused = asio_error(asio::error::connection_refused);
+const std::error_code reset = asio_error(asio::error::connection_reset);
+
+/// The far end of the fake transport, owned by the test: what the peer sends
+/// (read by the next async_read_some), what was written, and how the stream
+/// was ended. Every completion is posted to the strand, as a socket's are.
+struct wire {
+  explicit wire(asio::strand<asio::any_io_executor> s) : strand(std::move(s)) {}
+
+  // --- the test's side
+  void peer_sends(bytes data) { arrive({{}, std::move(data)}); }
+  void peer_closes(std::error_code ec = eof) { arrive({ec, {}}); }
+
+  std::error_code make_error;  // the factory fails with this
+  std::error_code open_result; // async_open completes with this
+  bool hold_open = false;      // async_open waits (until close())
+  bool hold_writes = false;    // async_write waits (until close())
+  std::vector<transport_kind> made;
+  std::vector<broker_url> opened;
+  std::vector<bytes> writes;
+  int reads_started = 0;
+  bool send_shut = false;
+  int closes = 0;
+
+  // --- the transport's side
+  struct chunk {
+    std::error_code ec;
+    bytes data;
+  };
+  void read(asio::mutable_buffer buffer, io_handler handler) {
+    ++reads_started;
+    pending_read = {buffer, std::move(handler)};
+    if (!script.empty()) {
+      auto next = std::move(script.front());
+      script.pop_front();
+      arrive(std::move(next));
+    }
+  }
+  void write(asio::const_buffer buffer, io_handler handler) {
+    const auto* p = static_cast<const std::uint8_t*>(buffer.data());
+    writes.emplace_back(p, p + buffer.size());
+    if (hold_writes) {
+      pending_write = std::move(handler);
+      return;
+    }
+    post(std::move(handler), {}, buffer.size());
+  }
+  void close() {
+    ++closes;
+    if (pending_open) {
+      auto h = std::move(*pending_open);
+      pending_open.reset();
+      asio::post(strand, [h = std::move(h)] { h(aborted); });
+    }
+    if (pending_read) {
+      post(std::move(pending_read->second), aborted, 0);
+      pending_read.reset();
+    }
+    if (pending_write) {
+      post(std::move(*pending_write), aborted, 0);
+      pending_write.reset();
+    }
+  }
+
+  asio::strand<asio::any_io_executor> strand;
+  std::deque<chunk> script; // sent before a read asked for it
+  std::optional<std::pair<asio::mutable_buffer, io_handler>> pending_read;
+  std::optional<io_handler> pending_write;
+  std::optional<done_handler> pending_open;
+
+private:
+  void arrive(chunk c) {
+    if (!pending_read) {
+      script.push_back(std::move(c));
+      return;
+    }
+    auto [buffer, handler] = std::move(*pending_read);
+    pending_read.reset();
+    const auto n = std::min(buffer.size(), c.data.size());
+    std::memcpy(buffer.data(), c.data.data(), n);
+    post(std::move(handler), c.ec, n);
+  }
+  void post(io_handler h, std::error_code ec, std::size_t n) {
+    asio::post(strand, [h = std::move(h), ec, n] { h(ec, n); });
+  }
+};
+
+/// braid::detail::transport over a wire.
+class fake_transport final : public transport {
+public:
+  explicit fake_transport(wire& w) : wire_(w) {}
+
+  void async_open(const broker_url& url, done_handler done) override {
+    wire_.opened.push_back(url);
+    if (wire_.hold_open) {
+      wire_.pending_open = std::move(done);
+      return;
+    }
+    asio::post(wire_.strand, [ec = wire_.open_result, done = std::move(done)] { done(ec); });
+  }
+  void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {
+    wire_.read(buffer, std::move(handler));
+  }
+  void async_write(asio::const_buffer buffer, io_handler handler) override {
+    wire_.write(buffer, std::move(handler));
+  }
+  void shutdown_send() override { wire_.send_shut = true; }
+  void close() override { wire_.close(); }
+
+private:
+  wire& wire_;
+};
+
+transport_factory fake_factory(wire& w) {
+  return [&w](transport_kind kind, std::error_code& ec) -> std::unique_ptr<transport> {
+    w.made.push_back(kind);
+    if (w.make_error) {
+      ec = w.make_error;
+      return nullptr;
+    }
+    return std::make_unique<fake_transport>(w);
+  };
+}
+
+using traced_packet = std::pair<packet_direction, bp::packet>;
+
+/// Records what connection_io reports. Like the client, it holds the
+/// connection_io, reads on while lingering and closes when lingering ends.
+class test_owner final : public connection_owner, public std::enable_shared_from_this<test_owner> {
+public:
+  test_owner(asio::strand<asio::any_io_executor> strand, wire& w)
+      : io(std::move(strand), *this, fake_factory(w), trace) {}
+
+  std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
+  void opened(std::error_code ec) override { opened_with.push_back(ec); }
+  void received(std::error_code ec, bp::byte_view data) override {
+    read_errors.push_back(ec);
+    received_bytes.insert(received_bytes.end(), data.begin(), data.end());
+    if (!ec && io.lingering()) {
+      io.read();
+    }
+  }
+  void written(std::error_code ec) override { written_with.push_back(ec); }
+  void linger_ended() override {
+    ++linger_ends;
+    io.close();
+  }
+
+  std::vector<traced_packet> traced;
+  packet_trace_handler trace = [this](packet_direction d, const bp::packet& p) {
+    traced.emplace_back(d, p);
+  };
+  connection_io io; // after `trace`, which it refers to
+
+  std::vector<std::error_code> opened_with;
+  std::vector<std::error_code> read_errors; // one per received() call
+  bytes received_bytes;
+  std::vector<std::error_code> written_with;
+  int linger_ends = 0;
+};
+
+const broker_url tcp_url{transport_kind::tcp, "broker", "1883", "/"};
+const broker_url ws_url{transport_kind::websocket, "broker", "80", "/mqtt"};
+
+class ConnectionIo : public ::testing::Test {
+protected:
+  ~ConnectionIo() override {
+    // Ends what is pending, so that no handler outlives the test's objects.
+    if (owner) {
+      owner->io.close();
+    }
+    run();
+  }
+
+  void run() {
+    ctx.restart();
+    ctx.run();
+  }
+  /// Opens and starts a connection, as the owner does once opened() succeeds.
+  void connect() {
+    io().open(tcp_url);
+    run();
+    ASSERT_EQ(owner->opened_with, (std::vector<std::error_code>{std::error_code{}}));
+    io().start(bp::protocol_version::v3_1_1);
+  }
+  void write(bytes data) {
+    auto& out = io().output();
+    out.clear();
+    std::memcpy(out.prepare(data.size()), data.data(), data.size());
+    out.commit(data.size());
+    io().write();
+  }
+  connection_io& io() { return owner->io; }
+
+  asio::io_context ctx;
+  asio::strand<asio::any_io_executor> strand =
+      asio::make_strand(asio::any_io_executor(ctx.get_executor()));
+  wire peer{strand};
+  std::shared_ptr<test_owner> owner = std::make_shared<test_owner>(strand, peer);
+};
+
+// --- open ----------------------------------------------------------------------------
+
+TEST_F(ConnectionIo, OpenedReportsTheResultOfTheTransportsOpen) {
+  peer.open_result = refused;
+  io().open(tcp_url);
+  EXPECT_TRUE(owner->opened_with.empty()); // posted
+  run();
+  EXPECT_EQ(owner->opened_with, (std::vector<std::error_code>{refused}));
+  EXPECT_EQ(peer.opened, (std::vector<broker_url>{tcp_url}));
+  EXPECT_FALSE(io().is_open()); // until start()
+}
+
+TEST_F(ConnectionIo, OpenedReportsTheFactorysError) {
+  peer.make_error = std::make_error_code(std::errc::no_such_file_or_directory);
+  io().open(tcp_url);
+  EXPECT_TRUE(owner->opened_with.empty()); // posted, not inside open()
+  run();
+  EXPECT_EQ(owner->opened_with, (std::vector<std::error_code>{peer.make_error}));
+  EXPECT_TRUE(peer.opened.empty());
+}
+
+TEST_F(ConnectionIo, OpenReusesTheTransportOfTheSameKind) {
+  io().open(tcp_url);
+  io().open(tcp_url);
+  io().open(ws_url);
+  run();
+  EXPECT_EQ(peer.made,
+            (std::vector<transport_kind>{transport_kind::tcp, transport_kind::websocket}));
+  EXPECT_EQ(peer.opened, (std::vector<broker_url>{tcp_url, tcp_url, ws_url}));
+}
+
+TEST_F(ConnectionIo, AbortStopsAnOpenInProgress) {
+  peer.hold_open = true;
+  io().open(tcp_url);
+  run();
+  EXPECT_TRUE(owner->opened_with.empty());
+  io().abort();
+  run();
+  EXPECT_EQ(owner->opened_with, (std::vector<std::error_code>{aborted}));
+}
+
+// --- reading ---------------------------------------------------------------------------
+
+TEST_F(ConnectionIo, BytesReadReachTheOwner) {
+  connect();
+  io().read();
+  peer.peer_sends({0x01, 0x02, 0x03});
+  run();
+  EXPECT_EQ(owner->read_errors, (std::vector<std::error_code>{std::error_code{}}));
+  EXPECT_EQ(owner->received_bytes, (bytes{0x01, 0x02, 0x03}));
+}
+
+TEST_F(ConnectionIo, ReadStartsOneReadAtATimeAndOnlyWhenOpen) {
+  io().read(); // not started yet
+  EXPECT_EQ(peer.reads_started, 0);
+  connect();
+  io().read();
+  io().read();
+  io().read();
+  EXPECT_EQ(peer.reads_started, 1);
+  peer.peer_sends({0xAA});
+  run();
+  io().read(); // the first one ended: another may start
+  EXPECT_EQ(peer.reads_started, 2);
+}
+
+TEST_F(ConnectionIo, AReadErrorReachesTheOwner) {
+  connect();
+  io().read();
+  peer.peer_closes(reset);
+  run();
+  EXPECT_EQ(owner->read_errors, (std::vector<std::error_code>{reset}));
+  EXPECT_TRUE(owner->received_bytes.empty());
+}
+
+// --- writing ---------------------------------------------------------------------------
+
+TEST_F(ConnectionIo, WriteSendsTheOutputWholeAndTellsTheOwner) {
+  connect();
+  const bytes out{0x30, 0x05, 0x00, 0x01, 't', 'h', 'i'};
+  write(out);
+  EXPECT_TRUE(io().writing());
+  EXPECT_EQ(peer.writes, (std::vector<bytes>{out}));
+  EXPECT_TRUE(owner->written_with.empty()); // posted
+  run();
+  EXPECT_EQ(owner->written_with, (std::vector<std::error_code>{std::error_code{}}));
+  EXPECT_FALSE(io().writing());
+}
+
+// --- the packet trace ----------------------------------------------------------------
+
+TEST_F(ConnectionIo, TheTraceSeesDecodedPacketsBothWays) {
+  connect();
+  write({0xC0, 0x00, 0xE0, 0x00}); // PINGREQ, DISCONNECT in one write
+  io().read();
+  peer.peer_sends({0x20, 0x02}); // a CONNACK cut in two reads
+  run();
+  io().read();
+  peer.peer_sends({0x01, 0x00});
+  run();
+  io().read();
+  peer.peer_sends({0xD0, 0x00}); // PINGRESP
+  run();
+  bp::connack ack;
+  ack.session_present = true;
+  EXPECT_EQ(owner->traced, (std::vector<traced_packet>{
+                               {packet_direction::sent, bp::pingreq{}},
+                               {packet_direction::sent, bp::disconnect{}},
+                               {packet_direction::received, ack},
+                               {packet_direction::received, bp::pingresp{}},
+                           }));
+  // The trace only watches: the owner gets the bytes as they came.
+  EXPECT_EQ(owner->received_bytes, (bytes{0x20, 0x02, 0x01, 0x00, 0xD0, 0x00}));
+}
+
+// --- linger ------------------------------------------------------------------------------
+
+TEST_F(ConnectionIo, LingerHalfClosesReadsOnAndEndsWhenThePeerCloses) {
+  connect();
+  io().linger(std::chrono::seconds(30)); // the peer closes long before
+  EXPECT_TRUE(io().lingering());
+  EXPECT_TRUE(peer.send_shut);
+  EXPECT_EQ(peer.reads_started, 1);          // linger reads by itself
+  peer.peer_sends({0x40, 0x02, 0x00, 0x01}); // a late PUBACK still reaches the owner
+  peer.peer_closes(eof);
+  const auto start = std::chrono::steady_clock::now();
+  run();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(owner->linger_ends, 1);
+  EXPECT_EQ(owner->received_bytes, (bytes{0x40, 0x02, 0x00, 0x01}));
+  // The end of stream is the end of lingering, not a read error.
+  EXPECT_EQ(owner->read_errors, (std::vector<std::error_code>{std::error_code{}}));
+}
+
+TEST_F(ConnectionIo, LingerEndsWhenItsTimeIsUp) {
+  connect();
+  const auto start = std::chrono::steady_clock::now();
+  io().linger(milliseconds(20)); // the peer never closes
+  EXPECT_TRUE(peer.send_shut);
+  run();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(20));
+  EXPECT_EQ(owner->linger_ends, 1);
+  EXPECT_TRUE(owner->read_errors.empty()); // the read ended by close(): not reported
+}
+
+TEST_F(ConnectionIo, LingerNeedsAnOpenConnection) {
+  io().linger(milliseconds(20));
+  EXPECT_FALSE(io().lingering());
+  EXPECT_FALSE(peer.send_shut);
+  run();
+  EXPECT_EQ(owner->linger_ends, 0);
+}
+
+// --- close and abort -------------------------------------------------------------------
+
+TEST_F(ConnectionIo, CloseEndsAPendingReadWithoutTellingTheOwner) {
+  connect();
+  io().read();
+  io().close();
+  EXPECT_FALSE(io().is_open());
+  EXPECT_EQ(peer.closes, 1);
+  run();
+  EXPECT_TRUE(owner->read_errors.empty());
+}
+
+TEST_F(ConnectionIo, AbortLetsTheErrorReachTheOwner) {
+  connect();
+  io().read();
+  io().abort();
+  EXPECT_EQ(peer.closes, 1);
+  run();
+  EXPECT_EQ(owner->read_errors, (std::vector<std::error_code>{aborted}));
+}
+
+// connection_io.hpp: close() "Closes at once; pending operations end without
+// telling the owner" — a write is a pending operation too.
+TEST_F(ConnectionIo, CloseEndsAPendingWriteWithoutTellingTheOwner) {
+  connect();
+  peer.hold_writes = true;
+  write({0xC0, 0x00});
+  io().close();
+  run();
+  EXPECT_EQ(owner->written_with, std::vector<std::error_code>{});
+}
+
+TEST_F(ConnectionIo, APendingOperationKeepsTheOwnerAlive) {
+  connect();
+  io().read();
+  std::weak_ptr<test_owner> watch = owner;
+  owner.reset();
+  EXPECT_FALSE(watch.expired()); // the read holds it
+  peer.peer_closes(reset);
+  run();
+  EXPECT_TRUE(watch.expired()); // released once the read ended
+}
+
+} // namespace
+} // namespace braid::detail

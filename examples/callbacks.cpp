@@ -19,8 +19,7 @@ int main(int argc, char** argv) {
   config.connect_packet.clean_start = false; // persistent session: nothing lost while away
   braid::client_options options;
   options.profile = braid::client_profile::subscriber;
-  options.reconnect.enabled = true; // backoff 1 s, x1.5, up to 60 s; no jitter unless
-                                    // options.reconnect.random is set
+  options.reconnect.enabled = true; // backoff 1 s, x1.5, up to 60 s, with jitter
   braid::client c(io.get_executor(), config, options);
   c.set_message_handler([](const publish& m) {
     std::printf("%s %.*s\n", m.topic.c_str(), int(m.payload.size()),

@@ -21,12 +21,23 @@ struct reconnect_options {
   /// Reconnect after a lost connection, and keep trying the first connect,
   /// until a refusal that will not fix itself (bad credentials, not
   /// authorised, banned, client id not valid, bad authentication method,
-  /// unsupported protocol version) or close()/async_disconnect.
+  /// unsupported protocol version), a broker certificate that fails
+  /// verification (see retry_tls_verification_failures), or
+  /// close()/async_disconnect.
   bool enabled = false;
+  /// The delays between attempts, jitter included (on by default: see backoff.hpp).
   backoff_policy policy{};
-  /// Returns a number in [0, 1) for the jitter; null: no jitter. (A plain
-  /// function, so that the options stay a simple value.)
+  /// The jitter's generator is seeded with this; 0 (the default): from
+  /// std::random_device, so that every client draws differently.
+  std::uint64_t random_seed = 0;
+  /// Returns a number in [0, 1) for the jitter, instead of the client's own
+  /// generator (tests). (A plain function, so that the options stay a simple value.)
   double (*random)() = nullptr;
+  /// A TLS handshake that fails because the broker's certificate does not
+  /// verify (unknown CA, wrong host name, expired) is not retried: the
+  /// client gives up, since another attempt would fail the same way. Set
+  /// this to keep retrying (a certificate being rolled out, say).
+  bool retry_tls_verification_failures = false;
 };
 
 /// What async_publish does when the session's publish queue

@@ -107,7 +107,7 @@ void client_impl::opened(std::error_code ec) {
 // A connection attempt failed before the session started.
 void client_impl::connect_failed(std::error_code ec) {
   connect_timer_.cancel();
-  const auto step = reconnect_.open_failed();
+  const auto step = reconnect_.open_failed(is_certificate_rejected(ec));
   switch (step.what) {
   case reconnect_step::kind::next_broker:
     start_connect();
@@ -116,6 +116,8 @@ void client_impl::connect_failed(std::error_code ec) {
     schedule_reconnect(ec, step);
     break;
   case reconnect_step::kind::give_up:
+    give_up(ec, step.attempt);
+    break;
   case reconnect_step::kind::fail:
     fail_connect(ec);
     break;

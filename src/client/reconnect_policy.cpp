@@ -2,27 +2,40 @@
 
 #include <braid/detail/reconnect_policy.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <utility>
 
 namespace braid::detail {
 
+namespace {
+
+// The jitter's source: the caller's function, else a generator seeded as asked.
+backoff delays_of(const reconnect_options& r) {
+  if (r.random != nullptr) {
+    return backoff(r.policy, std::function<double()>(r.random));
+  }
+  return r.random_seed != 0 ? backoff(r.policy, r.random_seed) : backoff(r.policy);
+}
+
+} // namespace
+
 reconnect_policy::reconnect_policy(bool enabled, backoff delays,
-                                   std::chrono::milliseconds connect_timeout)
-    : enabled_(enabled), backoff_(std::move(delays)), connect_timeout_(connect_timeout) {
+                                   std::chrono::milliseconds connect_timeout,
+                                   bool retry_tls_verification_failures)
+    : enabled_(enabled), retry_tls_verification_failures_(retry_tls_verification_failures),
+      backoff_(std::move(delays)), connect_timeout_(connect_timeout) {
 }
 
 reconnect_policy::reconnect_policy(const client_options& options)
-    : reconnect_policy(
-          options.reconnect.enabled,
-          backoff(options.reconnect.policy, options.reconnect.random != nullptr
-                                                ? std::function<double()>(options.reconnect.random)
-                                                : std::function<double()>{}),
-          options.connect_timeout) {
+    : reconnect_policy(options.reconnect.enabled, delays_of(options.reconnect),
+                       options.connect_timeout,
+                       options.reconnect.retry_tls_verification_failures) {
 }
 
 void reconnect_policy::start(std::vector<broker_url> urls) {
   urls_ = std::move(urls);
+  certificate_rejected_.assign(urls_.size(), false);
   next_url_ = 0;
   stopped_ = false;
   in_attempt_ = false;
@@ -53,6 +66,7 @@ bool reconnect_policy::connect_timer_fired(std::uint64_t now_ms) {
 void reconnect_policy::connected() {
   accepted_ = true;
   backoff_.reset();
+  certificate_rejected_.assign(urls_.size(), false);
   // Should this connection be lost, the next attempt comes back here.
   next_url_ = next_url_ == 0 ? 0 : next_url_ - 1;
 }
@@ -62,8 +76,17 @@ void reconnect_policy::refused(bool permanent, bool retry_with_3_1) {
   retry_now_ = retry_with_3_1;
 }
 
-reconnect_step reconnect_policy::open_failed() {
+reconnect_step reconnect_policy::open_failed(bool certificate_rejected) {
   in_attempt_ = false;
+  // Another attempt would be rejected the same way (unknown CA, wrong name):
+  // once every broker has rejected the certificate, give up.
+  certificate_rejected_[(next_url_ + urls_.size() - 1) % urls_.size()] = certificate_rejected;
+  if (!retry_tls_verification_failures_ && !stopped_ &&
+      std::all_of(certificate_rejected_.begin(), certificate_rejected_.end(),
+                  [](bool rejected) { return rejected; })) {
+    stopped_ = true;
+    return {reconnect_step::kind::give_up, {}, backoff_.attempts()};
+  }
   // The rest of the list is tried at once, reconnecting or not.
   if (!stopped_ && next_url_ % urls_.size() != 0) {
     return {reconnect_step::kind::next_broker, {}, backoff_.attempts()};

@@ -10,6 +10,12 @@ namespace braid::detail {
 
 using tcp = asio::ip::tcp;
 
+bool is_certificate_rejected(const std::error_code& ec) {
+  const std::error_category& ssl = asio::error::get_ssl_category();
+  return ec.category() == ssl &&
+         ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+}
+
 std::shared_ptr<asio::ssl::context> make_tls_context(const tls_options& tls, std::error_code& ec) {
   auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
   boost::system::error_code bec;

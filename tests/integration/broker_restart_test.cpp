@@ -60,7 +60,7 @@ client_options reconnecting() {
   client_options o;
   o.reconnect.enabled = true;
   o.reconnect.policy = {std::chrono::milliseconds(10), std::chrono::milliseconds(200), 2.0,
-                        std::chrono::milliseconds(10)};
+                        0.5};
   o.reconnect.random = [] { return 0.5; };
   return o;
 }

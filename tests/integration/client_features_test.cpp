@@ -90,7 +90,7 @@ TEST(Failover, TheClientMovesToTheNextBrokerWhenTheFirstDies) {
   client_options options;
   options.reconnect.enabled = true;
   options.reconnect.policy = {std::chrono::milliseconds(20), std::chrono::milliseconds(200), 2.0,
-                              std::chrono::milliseconds(0)};
+                              0.0};
   client c(io.get_executor(), config_for("braid-failover"), options);
   int connections = 0;
   std::string received;

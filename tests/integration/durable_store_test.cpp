@@ -51,7 +51,7 @@ TEST(DurableStore, AFullDiskFailsThePublishesKeepsTheProcessAndRecovers) {
       .path = broker.dir() + "/pub.db", .client_id = "durable-pub", .vfs = faulty_vfs::name});
   options.reconnect.enabled = true;
   options.reconnect.policy.initial_delay = 20ms;
-  options.reconnect.policy.jitter = 0ms;
+  options.reconnect.policy.jitter = 0;
   options.reconnect.policy.max_delay = 100ms;
   client pub(io.get_executor(), config, options);
   std::vector<connection_event> events;

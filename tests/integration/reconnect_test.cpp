@@ -78,7 +78,7 @@ bp::session_config persistent(std::string id) {
 client_options fast_reconnect() {
   client_options o;
   o.reconnect.enabled = true;
-  o.reconnect.policy = {50ms, 500ms, 2.0, 0ms};
+  o.reconnect.policy = {50ms, 500ms, 2.0, 0.0};
   return o;
 }
 
@@ -149,7 +149,7 @@ TEST(Reconnect, DisconnectWhileConnectingEndsThePendingConnect) {
   asio::io_context io;
   client_options options;
   options.reconnect.enabled = true;
-  options.reconnect.policy = {10ms, 50ms, 2.0, 0ms};
+  options.reconnect.policy = {10ms, 50ms, 2.0, 0.0};
   bp::session_config config;
   config.connect_packet.client_id = "braid-gives-up-connecting";
   client c(io.get_executor(), config, options);

@@ -117,6 +117,63 @@ TEST_F(Tls, ClientCertificateForMutualTls) {
   EXPECT_EQ(with.received, "secret");
 }
 
+// What a reconnecting client does when the broker's certificate does not verify.
+struct reconnect_outcome {
+  error_code connect_ec;
+  int reconnecting = 0; // connection_event::kind::reconnecting seen
+  int gave_up = 0;
+  error_code gave_up_reason;
+};
+
+reconnect_outcome connect_reconnecting(const std::string& url, client_options options) {
+  options.reconnect.enabled = true;
+  options.reconnect.policy = {std::chrono::milliseconds(20), std::chrono::milliseconds(50), 1.5,
+                              0.5};
+  asio::io_context io;
+  client c(io.get_executor(), config_for("braid-tls-retry"), options);
+  reconnect_outcome out;
+  c.set_state_handler([&](const connection_event& e) {
+    if (e.what == connection_event::kind::reconnecting && ++out.reconnecting == 3) {
+      c.close(); // it kept trying: enough
+    }
+    if (e.what == connection_event::kind::gave_up) {
+      ++out.gave_up;
+      out.gave_up_reason = e.reason;
+    }
+  });
+  c.async_connect(url, [&](error_code ec, bp::connack) {
+    out.connect_ec = ec;
+    io.stop();
+  });
+  io.run_for(std::chrono::seconds(10));
+  return out;
+}
+
+TEST_F(Tls, ACertificateThatDoesNotVerifyIsNotRetried) {
+  mosquitto_broker broker(certs.listener_config());
+  client_options options;
+  options.tls.ca_file = certs.file("other.crt");
+  const auto out = connect_reconnecting("mqtts://localhost:" + broker.port_string(), options);
+  EXPECT_EQ(out.reconnecting, 0);
+  EXPECT_EQ(out.gave_up, 1);
+  EXPECT_NE(out.gave_up_reason.message().find("certificate verify failed"), std::string::npos)
+      << out.gave_up_reason.message();
+  EXPECT_NE(out.connect_ec.message().find("certificate verify failed"), std::string::npos)
+      << out.connect_ec.message();
+}
+
+TEST_F(Tls, CertificateFailuresAreRetriedWhenAsked) {
+  mosquitto_broker broker(certs.listener_config());
+  client_options options;
+  options.tls.ca_file = certs.file("ca.crt");
+  options.reconnect.retry_tls_verification_failures = true;
+  // The certificate names "localhost", not 127.0.0.1.
+  const auto out = connect_reconnecting("mqtts://127.0.0.1:" + broker.port_string(), options);
+  EXPECT_EQ(out.reconnecting, 3);
+  EXPECT_EQ(out.gave_up, 0);
+  EXPECT_TRUE(out.connect_ec); // ended by close()
+}
+
 TEST_F(Tls, UnreadableCaFileFailsAtOnceWithAClearError) {
   client_options options;
   options.tls.ca_file = certs.file("missing.crt");

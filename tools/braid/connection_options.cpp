@@ -12,7 +12,6 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
-#include <random>
 
 namespace braid::cli {
 
@@ -278,10 +277,6 @@ client_options connection_options::make_client_options(client_profile profile) c
   client_options o;
   o.profile = profile;
   o.reconnect.enabled = !no_reconnect;
-  o.reconnect.random = [] {
-    static std::minstd_rand generator{std::random_device{}()};
-    return std::uniform_real_distribution<double>(0.0, 1.0)(generator);
-  };
   o.connect_timeout = std::chrono::milliseconds(static_cast<long long>(connect_timeout_s * 1000.0));
   o.tls.ca_file = ca_file;
   o.tls.ca_path = ca_path;

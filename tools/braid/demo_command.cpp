@@ -136,7 +136,7 @@ private:
     o.profile = profile;
     o.reconnect.enabled = true;
     o.reconnect.policy = {std::chrono::milliseconds(100), std::chrono::milliseconds(2000), 2.0,
-                          std::chrono::milliseconds(100)};
+                          0.5};
     return o;
   }
 

@@ -38,9 +38,11 @@ class reconnect_policy {
 public:
   /// `enabled`: reconnect after a lost connection and keep trying the first
   /// connect (reconnect_options::enabled); `delays` gives the wait before
-  /// each retry; `connect_timeout` bounds an attempt, from its start to CONNACK.
-  reconnect_policy(bool enabled, backoff delays, std::chrono::milliseconds connect_timeout);
-  /// From client_options: reconnect (policy, random) and connect_timeout.
+  /// each retry; `connect_timeout` bounds an attempt, from its start to
+  /// CONNACK; `retry_tls_verification_failures`: see reconnect_options.
+  reconnect_policy(bool enabled, backoff delays, std::chrono::milliseconds connect_timeout,
+                   bool retry_tls_verification_failures = false);
+  /// From client_options: reconnect (policy, seed, random, TLS failures) and connect_timeout.
   explicit reconnect_policy(const client_options& options);
 
   /// A connect() with these brokers: the first is tried first, the backoff
@@ -66,8 +68,11 @@ public:
   void refused(bool permanent, bool retry_with_3_1);
   /// The transport of the current attempt did not open (or timed out
   /// opening): the next broker of the list at once, else a retry after a
-  /// delay, else fail.
-  reconnect_step open_failed();
+  /// delay, else fail. `certificate_rejected`: the broker's certificate did
+  /// not verify. Once every broker of the list has rejected the client that
+  /// way (since start or the last CONNACK), give up — unless told to retry
+  /// such failures.
+  reconnect_step open_failed(bool certificate_rejected = false);
   /// A connection that opened has ended — refused, lost, timed out waiting
   /// for CONNACK, closed: give up after a permanent refusal, else retry
   /// (after a delay; at once to retry with 3.1), else fail.
@@ -83,10 +88,12 @@ private:
   reconnect_step retry();
 
   bool enabled_;
+  bool retry_tls_verification_failures_;
   backoff backoff_;
   std::chrono::milliseconds connect_timeout_;
   std::vector<broker_url> urls_; // tried in turn (failover)
   std::size_t next_url_ = 0;     // attempts begun; the next broker is urls_[next_url_ % size]
+  std::vector<bool> certificate_rejected_; // per broker, since start or the last CONNACK
   bool stopped_ = false;
   bool in_attempt_ = false; // begun, not yet failed or ended
   bool accepted_ = false;   // CONNACK accepted on this attempt

@@ -37,6 +37,10 @@ public:
   virtual void close() = 0;
 };
 
+/// Whether `ec` (from async_open) is a TLS handshake that failed because the
+/// broker's certificate did not verify: unknown CA, wrong host name, expired.
+bool is_certificate_rejected(const std::error_code& ec);
+
 /// A transport for `kind`, running on `strand`. TLS settings errors (a CA file
 /// that cannot be read, a bad key) are reported here.
 std::unique_ptr<transport> make_transport(transport_kind kind,

@@ -1,11 +1,13 @@
 // The reconnecting service's decisions without sockets or real time: failover
 // through the list of brokers, the last good broker first, backoff growth and
-// cap (randomness injected), giving up on a permanent refusal, the retry at
+// cap (randomness injected), jitter spread at the cap, giving up on a permanent refusal, the retry at
 // once with MQTT 3.1, the connect timeout, and a reset after a CONNACK.
 #include <braid/detail/reconnect_policy.hpp>
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,7 +27,7 @@ const std::vector<broker_url> three{url("a"), url("b"), url("c")};
 /// Delays 100, 200, 400 ... up to 1000 ms, no jitter; connect timeout 300 ms.
 reconnect_policy make_policy(bool enabled = true) {
   return reconnect_policy(enabled,
-                          backoff({milliseconds(100), milliseconds(1000), 2.0, milliseconds(0)}),
+                          backoff({milliseconds(100), milliseconds(1000), 2.0, 0.0}),
                           milliseconds(300));
 }
 
@@ -126,14 +128,14 @@ TEST(ReconnectPolicy, JitterComesFromTheInjectedRandomness) {
   std::vector<double> draws{0.5, 0.25};
   std::size_t next = 0;
   reconnect_policy policy(true,
-                          backoff({milliseconds(100), milliseconds(1000), 2.0, milliseconds(40)},
+                          backoff({milliseconds(100), milliseconds(1000), 2.0, 0.4},
                                   [&] { return draws[next++]; }),
                           milliseconds(300));
   policy.start({url("a")});
   policy.begin_attempt(0);
-  EXPECT_EQ(policy.open_failed(), retry(milliseconds(120), 1)); // 100 + 0.5 * 40
+  EXPECT_EQ(policy.open_failed(), retry(milliseconds(80), 1)); // 100 * (1 - 0.4 * 0.5)
   policy.begin_attempt(0);
-  EXPECT_EQ(policy.open_failed(), retry(milliseconds(210), 2)); // 200 + 0.25 * 40
+  EXPECT_EQ(policy.open_failed(), retry(milliseconds(180), 2)); // 200 * (1 - 0.4 * 0.25)
 }
 
 TEST(ReconnectPolicy, ACONNACKStartsTheBackoffOver) {
@@ -153,111 +155,128 @@ TEST(ReconnectPolicy, ACONNACKStartsTheBackoffOver) {
 TEST(ReconnectPolicy, OptionsGiveTheBackoffTheirRandomSource) {
   client_options options;
   options.reconnect.enabled = true;
-  options.reconnect.policy = {milliseconds(100), milliseconds(1000), 2.0, milliseconds(100)};
+  options.reconnect.policy = {milliseconds(100), milliseconds(1000), 2.0, 0.5};
   options.reconnect.random = [] { return 0.5; };
   options.connect_timeout = milliseconds(50);
   reconnect_policy policy(options);
   EXPECT_EQ(policy.connect_timeout(), milliseconds(50));
   policy.start({url("a")});
   policy.begin_attempt(0);
-  EXPECT_EQ(policy.open_failed(), retry(milliseconds(150), 1));
+  EXPECT_EQ(policy.open_failed(), retry(milliseconds(75), 1)); // 100 * (1 - 0.5 * 0.5)
 }
 
-// --- giving up -----------------------------------------------------------------------
+// --- jitter ---------------------------------------------------------------------------
 
-TEST(ReconnectPolicy, APermanentRefusalGivesUp) {
-  for (bool enabled : {true, false}) {
-    auto policy = make_policy(enabled);
-    policy.start(three);
+/// The delay of a client's `n`-th retry in a row (its broker never answers).
+milliseconds nth_delay(reconnect_policy& policy, int n) {
+  policy.start({url("a")});
+  milliseconds delay{0};
+  for (int i = 0; i < n; ++i) {
     policy.begin_attempt(0);
-    policy.open_failed();
-    policy.begin_attempt(0);
-    policy.refused(true, false);
-    auto s = policy.connection_ended();
-    EXPECT_EQ(s.what, kind::give_up);
-    EXPECT_EQ(s.attempt, 0u);
-    EXPECT_TRUE(policy.stopped());
-    EXPECT_EQ(policy.open_failed().what, kind::fail); // nothing more is tried
+    delay = policy.open_failed().delay;
+  }
+  return delay;
+}
+
+// 1,000 clients with the default options, cut off by a long outage: at the cap
+// (60 s) their waits are spread over the documented range [30 s, 60 s], not
+// all equal to 60 s — no thundering herd when the broker comes back.
+TEST(ReconnectPolicy, ByDefaultClientsAtTheCapWaitSpreadOverItsSecondHalf) {
+  client_options options;
+  options.reconnect.enabled = true;
+  constexpr int clients = 1000;
+  constexpr int buckets = 10; // of 3 s each over [30 s, 60 s)
+  std::array<int, buckets> per_bucket{};
+  std::set<std::int64_t> distinct;
+  for (int i = 0; i < clients; ++i) {
+    reconnect_policy policy(options);
+    const auto delay = nth_delay(policy, 20); // 1 s * 1.5^19 is far past the cap
+    ASSERT_GE(delay, milliseconds(30'000));
+    ASSERT_LE(delay, milliseconds(60'000));
+    distinct.insert(delay.count());
+    ++per_bucket[std::min<std::size_t>(buckets - 1,
+                                       static_cast<std::size_t>(delay.count() - 30'000) / 3'000)];
+  }
+  EXPECT_GT(distinct.size(), 900u); // nearly every client waits its own time
+  for (int count : per_bucket) {
+    EXPECT_GT(count, clients / buckets / 2) << "an interval of the range is nearly empty";
+    EXPECT_LT(count, clients / buckets * 2) << "clients bunch up in one interval";
   }
 }
 
-TEST(ReconnectPolicy, ARefusalThatMayPassIsRetried) {
-  auto policy = make_policy();
-  policy.start({url("a")});
-  policy.begin_attempt(0);
-  policy.refused(false, false);
-  EXPECT_EQ(policy.connection_ended(), retry(milliseconds(100), 1));
-  // The refusal belongs to its attempt.
-  policy.begin_attempt(0);
-  EXPECT_EQ(policy.connection_ended(), retry(milliseconds(200), 2));
+TEST(ReconnectPolicy, TheSameSeedGivesTheSameDelays) {
+  client_options options;
+  options.reconnect.enabled = true;
+  options.reconnect.random_seed = 42;
+  reconnect_policy a(options), b(options);
+  options.reconnect.random_seed = 43;
+  reconnect_policy c(options);
+  std::vector<std::int64_t> da, db, dc;
+  for (int n = 1; n <= 5; ++n) {
+    da.push_back(nth_delay(a, n).count());
+    db.push_back(nth_delay(b, n).count());
+    dc.push_back(nth_delay(c, n).count());
+  }
+  EXPECT_EQ(da, db);
+  EXPECT_NE(da, dc);
 }
 
-TEST(ReconnectPolicy, RetryWithMqtt31IsAtOnceEvenWithoutReconnecting) {
-  auto policy = make_policy(false);
-  policy.start({url("a")});
-  policy.begin_attempt(0);
-  policy.refused(false, true);
-  EXPECT_EQ(policy.connection_ended(), retry(milliseconds(0), 0));
-  // 3.1 refused too, and not for good: reconnecting is off, so the connect fails.
-  policy.begin_attempt(0);
-  policy.refused(false, false);
-  EXPECT_EQ(policy.connection_ended().what, kind::fail);
+TEST(ReconnectPolicy, NoJitterWhenTheShareIsZero) {
+  client_options options;
+  options.reconnect.enabled = true;
+  options.reconnect.policy.jitter = 0;
+  reconnect_policy policy(options);
+  EXPECT_EQ(nth_delay(policy, 1), milliseconds(1000));
+  EXPECT_EQ(nth_delay(policy, 30), milliseconds(60'000));
 }
 
-// A broker that refused MQTT 3.1.1 as an unsupported version is asked again
-// with 3.1: the same broker, not the next of the list.
-TEST(ReconnectPolicy, RetryWithMqtt31GoesToTheSameBroker) {
+// --- certificates -----------------------------------------------------------------------
+
+TEST(ReconnectPolicy, ARejectedCertificateGivesUpUnlessRetryingIsAsked) {
+  for (bool retry_them : {false, true}) {
+    reconnect_policy policy(true, backoff({milliseconds(100), milliseconds(1000), 2.0, 0.0}),
+                            milliseconds(300), retry_them);
+    policy.start({url("a")});
+    policy.begin_attempt(0);
+    const auto s = policy.open_failed(true);
+    if (retry_them) {
+      EXPECT_EQ(s, retry(milliseconds(100), 1)); // as any failure to open
+    } else {
+      EXPECT_EQ(s.what, kind::give_up);
+      EXPECT_TRUE(policy.stopped());
+    }
+  }
+}
+
+// With a list, another broker may have a certificate that verifies: the client
+// gives up only once every broker has rejected it.
+TEST(ReconnectPolicy, WithAListEveryBrokerMustRejectTheCertificate) {
   auto policy = make_policy();
   policy.start(three);
-  EXPECT_EQ(policy.begin_attempt(0).host, "a");
-  EXPECT_EQ(policy.open_failed().what, kind::next_broker);
-  EXPECT_EQ(policy.begin_attempt(0).host, "b");
-  policy.refused(false, true);
-  EXPECT_EQ(policy.connection_ended(), retry(milliseconds(0), 0));
-  EXPECT_EQ(policy.begin_attempt(0).host, "b");
+  policy.begin_attempt(0);
+  EXPECT_EQ(policy.open_failed(true), next_broker());     // a
+  policy.begin_attempt(0);
+  EXPECT_EQ(policy.open_failed(false), next_broker());    // b: refused connection
+  policy.begin_attempt(0);
+  EXPECT_EQ(policy.open_failed(true), retry(milliseconds(100), 1)); // c; b may recover
+  policy.begin_attempt(0);
+  EXPECT_EQ(policy.open_failed(true), next_broker(1));    // a again
+  policy.begin_attempt(0);
+  EXPECT_EQ(policy.open_failed(true).what, kind::give_up); // b too: all three rejected
 }
 
-TEST(ReconnectPolicy, StoppedMeansNoMoreAttempts) {
+TEST(ReconnectPolicy, AConnackForgetsTheRejections) {
   auto policy = make_policy();
-  policy.start(three);
+  policy.start({url("a"), url("b")});
   policy.begin_attempt(0);
-  policy.stop();
-  EXPECT_EQ(policy.open_failed().what, kind::fail); // not even the next broker
-  policy.begin_attempt(0);
-  EXPECT_EQ(policy.connection_ended().what, kind::fail);
-}
-
-// --- connect timeout -------------------------------------------------------------------
-
-TEST(ReconnectPolicy, AnAttemptTimesOutWhenItsTimeIsUp) {
-  auto policy = make_policy();
-  policy.start({url("a")});
-  policy.begin_attempt(1'000);
-  EXPECT_EQ(policy.connect_timeout(), milliseconds(300));
-  EXPECT_FALSE(policy.connect_timer_fired(1'299));
-  EXPECT_FALSE(policy.timed_out());
-  EXPECT_TRUE(policy.connect_timer_fired(1'300));
-  EXPECT_TRUE(policy.timed_out());
-  // The next attempt has its own time.
-  policy.open_failed();
-  policy.begin_attempt(2'000);
-  EXPECT_FALSE(policy.timed_out());
-  EXPECT_FALSE(policy.connect_timer_fired(2'299));
-  EXPECT_TRUE(policy.connect_timer_fired(2'300));
-}
-
-TEST(ReconnectPolicy, NoTimeoutAfterCONNACKAfterTheAttemptEndedOrWhenStopped) {
-  auto policy = make_policy();
-  policy.start({url("a")});
-  policy.begin_attempt(0);
+  EXPECT_EQ(policy.open_failed(true), next_broker()); // a
+  policy.begin_attempt(0);                             // b accepts
   policy.connected();
-  EXPECT_FALSE(policy.connect_timer_fired(10'000));
-  policy.connection_ended();
-  EXPECT_FALSE(policy.connect_timer_fired(20'000)); // waiting to retry: no attempt
-  policy.begin_attempt(30'000);
-  policy.stop();
-  EXPECT_FALSE(policy.connect_timer_fired(40'000));
-  EXPECT_FALSE(policy.timed_out());
+  EXPECT_EQ(policy.connection_ended(), retry(milliseconds(100), 1));
+  policy.begin_attempt(0); // b, now rejecting: a's rejection was forgotten
+  EXPECT_EQ(policy.open_failed(true), retry(milliseconds(200), 2));
+  policy.begin_attempt(0); // a rejects again: now both have
+  EXPECT_EQ(policy.open_failed(true).what, kind::give_up);
 }
 
 } // namespace

@@ -36,7 +36,8 @@
 
 namespace braid::detail {
 
-class client_impl : public std::enable_shared_from_this<client_impl>, private connection_owner {
+class client_impl final : public std::enable_shared_from_this<client_impl>,
+                          private connection_owner {
 public:
   client_impl(asio::any_io_executor executor, bp::session_config config, client_options options);
   ~client_impl();

@@ -3,6 +3,7 @@
 // reconnect_policy says), close.
 #include <braid/detail/client_impl.hpp>
 
+#include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/dispatch.hpp>
 
 namespace braid::detail {
@@ -32,8 +33,10 @@ void client_impl::connect(std::vector<std::string> urls, connect_handler handler
 }
 
 void client_impl::connect_urls(std::vector<broker_url> urls, connect_handler handler) {
+  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
+                      pending_cancellation::target::connect);
   asio::dispatch(strand_, [self = shared_from_this(), urls = std::move(urls),
-                           h = std::move(handler)]() mutable {
+                           h = std::move(handler), cancel]() mutable {
     if (self->io_.is_open() || self->connect_handler_) {
       post_completion(std::move(h), self->strand_,
                       std::error_code{bp::session_errc::already_connected}, bp::connack{});
@@ -56,6 +59,7 @@ void client_impl::connect_urls(std::vector<broker_url> urls, connect_handler han
     self->connect_handler_.emplace(std::move(h));
     self->reconnect_.start(std::move(urls));
     self->start_connect();
+    self->started(cancel, 0);
   });
 }
 
@@ -185,7 +189,7 @@ void client_impl::end_waiting(std::error_code connect_ec, std::error_code ec) {
   fail_blocked(ec);
 }
 
-void client_impl::fail_connect(std::error_code ec) {
+void client_impl::fail_connect(error_code ec) {
   if (!connect_handler_) {
     return;
   }
@@ -201,16 +205,19 @@ void client_impl::fail_blocked(std::error_code ec) {
 }
 
 void client_impl::close() {
-  asio::dispatch(strand_, [self = shared_from_this()] {
-    self->reconnect_.stop();
-    self->io_.abort();
-    self->reconnect_timer_.cancel();
-    if (self->io_.is_open()) {
-      self->transport_closed(bp::session_errc::connection_lost);
-    } else {
-      self->end_waiting(bp::session_errc::connection_lost, bp::session_errc::connection_lost);
-    }
-  });
+  asio::dispatch(strand_, [self = shared_from_this()] { self->shut_down(); });
+}
+
+// No more attempts; the connection, if any, closes at once.
+void client_impl::shut_down() {
+  reconnect_.stop();
+  io_.abort();
+  reconnect_timer_.cancel();
+  if (io_.is_open()) {
+    transport_closed(bp::session_errc::connection_lost);
+  } else {
+    end_waiting(bp::session_errc::connection_lost, bp::session_errc::connection_lost);
+  }
 }
 
 } // namespace braid::detail

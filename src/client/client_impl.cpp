@@ -71,48 +71,39 @@ bool client_impl::in_profile(operation op) const {
 }
 
 void client_impl::publish(bp::publish message, publish_handler handler) {
+  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
+                      pending_cancellation::target::request);
   asio::dispatch(strand_, [self = shared_from_this(), m = std::move(message),
-                           h = std::move(handler)]() mutable {
+                           h = std::move(handler), cancel]() mutable {
     if (!self->in_profile(operation::publish)) {
       post_completion(std::move(h), self->strand_, client_errc::not_in_profile,
                       bp::reason_code::success);
       return;
     }
-    self->submit(std::move(m), std::move(h));
+    self->submit(std::move(m), std::move(h), cancel);
     self->process_actions();
     self->flush_soon();
   });
 }
 
-void client_impl::submit(bp::publish message, publish_handler handler) {
+void client_impl::submit(bp::publish message, publish_handler handler,
+                         const cancellation_ptr& cancel) {
   const bool qos0 = message.qos == bp::qos::at_most_once;
   bp::request_id id = 0;
   if (auto ec = session_.publish(std::move(message), id, now_ms())) {
     post_completion(std::move(handler), strand_, ec, bp::reason_code::success);
     return;
   }
-  // Per-operation cancellation: a publish still queued or blocked (not sent)
-  // completes with session_errc::cancelled; one already sent is not affected.
-  auto slot = asio::get_associated_cancellation_slot(handler);
-  if (slot.is_connected()) {
-    slot.assign([weak = weak_from_this(), id](asio::cancellation_type) {
-      if (auto self = weak.lock()) {
-        asio::dispatch(self->strand_, [self, id] {
-          if (self->session_.cancel(id)) {
-            self->process_actions();
-          }
-        });
-      }
-    });
-  }
   operations_.add(id, std::move(handler), qos0);
+  started(cancel, id);
 }
 
 // Runs a session request: `start(id)` returns the session's refusal, if any;
 // otherwise the handler waits for the request's completion. A refused request
 // completes at once with `failed...` as the handler's other arguments.
 template <class Handler, class Start, class... Failed>
-void client_impl::request(Handler handler, Start start, Failed... failed) {
+void client_impl::request(Handler handler, const cancellation_ptr& cancel, Start start,
+                          Failed... failed) {
   bp::request_id id = 0;
   if (auto ec = start(id)) {
     post_completion(std::move(handler), strand_, ec, std::move(failed)...);
@@ -121,14 +112,17 @@ void client_impl::request(Handler handler, Start start, Failed... failed) {
   operations_.add(id, std::move(handler));
   process_actions();
   flush();
+  started(cancel, id);
 }
 
 void client_impl::subscribe(std::vector<bp::subscription> subscriptions, bp::properties props,
                             reasons_handler handler) {
+  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
+                      pending_cancellation::target::request);
   asio::dispatch(strand_, [self = shared_from_this(), s = std::move(subscriptions),
-                           p = std::move(props), h = std::move(handler)]() mutable {
+                           p = std::move(props), h = std::move(handler), cancel]() mutable {
     self->request(
-        std::move(h),
+        std::move(h), cancel,
         [&](bp::request_id& id) -> std::error_code {
           if (!self->in_profile(operation::subscribe)) {
             return client_errc::not_in_profile;
@@ -141,10 +135,12 @@ void client_impl::subscribe(std::vector<bp::subscription> subscriptions, bp::pro
 
 void client_impl::unsubscribe(std::vector<std::string> filters, bp::properties props,
                               reasons_handler handler) {
+  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
+                      pending_cancellation::target::request);
   asio::dispatch(strand_, [self = shared_from_this(), f = std::move(filters), p = std::move(props),
-                           h = std::move(handler)]() mutable {
+                           h = std::move(handler), cancel]() mutable {
     self->request(
-        std::move(h),
+        std::move(h), cancel,
         [&](bp::request_id& id) -> std::error_code {
           if (!self->in_profile(operation::unsubscribe)) {
             return client_errc::not_in_profile;
@@ -156,16 +152,20 @@ void client_impl::unsubscribe(std::vector<std::string> filters, bp::properties p
 }
 
 void client_impl::ping(plain_handler handler) {
-  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
-    self->request(std::move(h),
+  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
+                      pending_cancellation::target::request);
+  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler), cancel]() mutable {
+    self->request(std::move(h), cancel,
                   [&](bp::request_id& id) { return self->session_.ping(id, self->now_ms()); });
   });
 }
 
 void client_impl::disconnect(bp::reason_code reason, bp::properties props, plain_handler handler) {
+  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
+                      pending_cancellation::target::disconnect);
   asio::dispatch(strand_, [self = shared_from_this(), reason, p = std::move(props),
-                           h = std::move(handler)]() mutable {
-    self->request(std::move(h), [&](bp::request_id& id) {
+                           h = std::move(handler), cancel]() mutable {
+    self->request(std::move(h), cancel, [&](bp::request_id& id) {
       auto ec = self->session_.disconnect(reason, std::move(p), id, self->now_ms());
       // A requested disconnect is not followed by a reconnect, and one made
       // while reconnecting stops the service; a refused argument changes nothing.
@@ -184,8 +184,10 @@ void client_impl::disconnect(bp::reason_code reason, bp::properties props, plain
 }
 
 void client_impl::reauthenticate(plain_handler handler) {
-  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
-    self->request(std::move(h), [&](bp::request_id& id) {
+  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
+                      pending_cancellation::target::request);
+  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler), cancel]() mutable {
+    self->request(std::move(h), cancel, [&](bp::request_id& id) {
       return self->session_.reauthenticate(id, self->now_ms());
     });
   });
@@ -200,16 +202,20 @@ void client_impl::set_window(std::uint16_t window) {
 }
 
 void client_impl::receive(receive_handler handler) {
-  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
+  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
+                      pending_cancellation::target::receive);
+  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler), cancel]() mutable {
     if (!self->in_profile(operation::receive)) {
       post_completion(std::move(h), self->strand_, client_errc::not_in_profile, bp::publish{});
       return;
     }
+    const auto ticket = cancel ? ++self->receive_tickets_ : 0;
     // The queue drained below half: the socket is read again.
-    if (self->dispatcher_.receive(std::move(h)) && self->session_.reading_paused()) {
+    if (self->dispatcher_.receive(std::move(h), ticket) && self->session_.reading_paused()) {
       self->session_.set_reading_paused(false, self->now_ms());
       self->start_read();
     }
+    self->started(cancel, ticket);
   });
 }
 

@@ -1,6 +1,10 @@
 #include <braid/detail/dispatcher.hpp>
 #include <braid/protocol/topic.hpp>
 
+#include <boost/asio/error.hpp>
+
+#include <algorithm>
+
 namespace braid::detail {
 
 dispatcher::dispatcher(asio::strand<asio::any_io_executor> strand, std::size_t queue_limit)
@@ -34,7 +38,7 @@ bool dispatcher::deliver_unrouted(bp::publish message) {
     return false;
   }
   if (!receivers_.empty()) {
-    auto h = std::move(receivers_.front());
+    auto h = std::move(receivers_.front().handler);
     receivers_.pop_front();
     post_completion(std::move(h), strand_, std::error_code{}, std::move(message));
     return false;
@@ -43,9 +47,9 @@ bool dispatcher::deliver_unrouted(bp::publish message) {
   return received_.size() >= queue_limit_;
 }
 
-bool dispatcher::receive(receive_handler handler) {
+bool dispatcher::receive(receive_handler handler, std::uint64_t ticket) {
   if (received_.empty()) {
-    receivers_.push_back(std::move(handler));
+    receivers_.push_back({ticket, std::move(handler)});
     return false;
   }
   auto m = std::move(received_.front());
@@ -55,9 +59,20 @@ bool dispatcher::receive(receive_handler handler) {
   return received_.empty() || received_.size() < queue_limit_ / 2;
 }
 
+bool dispatcher::cancel_receive(std::uint64_t ticket) {
+  auto it = std::find_if(receivers_.begin(), receivers_.end(),
+                         [ticket](const auto& r) { return r.ticket == ticket; });
+  if (ticket == 0 || it == receivers_.end()) {
+    return false;
+  }
+  post_completion(std::move(it->handler), strand_, asio::error::operation_aborted, bp::publish{});
+  receivers_.erase(it);
+  return true;
+}
+
 void dispatcher::fail_receivers(std::error_code ec) {
   while (!receivers_.empty()) {
-    auto h = std::move(receivers_.front());
+    auto h = std::move(receivers_.front().handler);
     receivers_.pop_front();
     post_completion(std::move(h), strand_, ec, bp::publish{});
   }

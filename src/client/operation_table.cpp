@@ -1,5 +1,9 @@
 #include <braid/detail/operation_table.hpp>
 
+#include <boost/asio/error.hpp>
+
+#include <algorithm>
+
 namespace braid::detail {
 
 operation_table::operation_table(asio::strand<asio::any_io_executor> strand)
@@ -20,11 +24,13 @@ void operation_table::complete(bp::request_completed& done) {
   handlers_.erase(it);
   if (after_write) {
     // The packet is in the session's output: the next write carries it.
-    after_write_.push_back({writes_started_ + 1, std::move(std::get<publish_handler>(handler))});
+    after_write_.push_back(
+        {writes_started_ + 1, done.id, std::move(std::get<publish_handler>(handler))});
     return;
   }
   if (done.kind == bp::request_kind::disconnect && !done.error) {
     disconnect_handler_ = std::move(std::get<plain_handler>(handler));
+    disconnect_id_ = done.id;
     return; // completes when the connection is closed
   }
   std::visit(
@@ -52,6 +58,40 @@ void operation_table::connection_closed(std::error_code ec) {
     post_completion(std::move(*disconnect_handler_), strand_, std::error_code{});
     disconnect_handler_.reset();
   }
+}
+
+bool operation_table::cancel(bp::request_id id) {
+  const error_code aborted = asio::error::operation_aborted;
+  if (auto it = handlers_.find(id); it != handlers_.end()) {
+    auto handler = std::move(it->second.handler);
+    handlers_.erase(it);
+    std::visit(
+        [&](auto& h) {
+          using H = std::decay_t<decltype(h)>;
+          if constexpr (std::is_same_v<H, publish_handler>) {
+            post_completion(std::move(h), strand_, aborted, bp::reason_code::success);
+          } else if constexpr (std::is_same_v<H, reasons_handler>) {
+            post_completion(std::move(h), strand_, aborted, std::vector<bp::reason_code>{});
+          } else {
+            post_completion(std::move(h), strand_, aborted);
+          }
+        },
+        handler);
+    return true;
+  }
+  if (auto it = std::find_if(after_write_.begin(), after_write_.end(),
+                             [id](const auto& d) { return d.id == id; });
+      it != after_write_.end()) {
+    post_completion(std::move(it->handler), strand_, aborted, bp::reason_code::success);
+    after_write_.erase(it);
+    return true;
+  }
+  if (disconnect_handler_ && disconnect_id_ == id) {
+    post_completion(std::move(*disconnect_handler_), strand_, aborted);
+    disconnect_handler_.reset();
+    return true;
+  }
+  return false;
 }
 
 void operation_table::complete_written(std::uint64_t write, std::error_code ec) {

@@ -3,8 +3,6 @@
 #include <braid/client.hpp>
 
 #include "mosquitto_broker.hpp"
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
@@ -224,40 +222,6 @@ TEST(BackPressure, APausedReaderKeepsItsConnection) {
   io.run_for(std::chrono::seconds(15));
   EXPECT_EQ(got, 50u);
   EXPECT_EQ(disconnects, 0);
-}
-
-// Window 1: the second publish waits; cancelling it completes it with
-// "cancelled" and it is never sent; the first is not affected.
-TEST(Cancellation, AQueuedPublishCanBeCancelled) {
-  mosquitto_broker broker;
-  asio::io_context io;
-  auto config = config_for("braid-cancel");
-  config.window = 1;
-  client c(io.get_executor(), config);
-  asio::cancellation_signal signal;
-  std::error_code first = make_error_code(client_errc::no_brokers), second;
-  int done = 0;
-  c.async_connect("127.0.0.1", broker.port_string(), [&](error_code, bp::connack) {
-    c.async_publish("c/t", bp::to_bytes("1"), bp::qos::at_least_once, false,
-                    [&](error_code ec, bp::reason_code) {
-                      first = ec;
-                      if (++done == 2) {
-                        io.stop();
-                      }
-                    });
-    c.async_publish(
-        "c/t", bp::to_bytes("2"), bp::qos::at_least_once, false,
-        asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, bp::reason_code) {
-          second = ec;
-          if (++done == 2) {
-            io.stop();
-          }
-        }));
-    signal.emit(asio::cancellation_type::terminal);
-  });
-  io.run_for(std::chrono::seconds(5));
-  EXPECT_FALSE(first) << first.message();
-  EXPECT_EQ(second, bp::session_errc::cancelled);
 }
 
 // async_disconnect completes once DISCONNECT is written and the connection

@@ -8,11 +8,14 @@
 //   operation_table  pending operations' completion handlers (src/client/operation_table.cpp)
 //   group_commit     one store commit for many changes (group_commit.hpp)
 // The operations are in src/client/client_impl.cpp, the connection's life
-// (connect, reconnect, close) in src/client/client_connection.cpp, and the
-// running session (actions, timers, reads, writes) in src/client/client_session.cpp.
+// (connect, reconnect, close) in src/client/client_connection.cpp, the
+// running session (actions, timers, reads, writes) in
+// src/client/client_session.cpp, and per-operation cancellation in
+// src/client/client_cancellation.cpp.
 
 #include <braid/client_errors.hpp>
 #include <braid/client_options.hpp>
+#include <braid/detail/cancellation.hpp>
 #include <braid/detail/completion.hpp>
 #include <braid/detail/connection_io.hpp>
 #include <braid/detail/dispatcher.hpp>
@@ -67,9 +70,15 @@ private:
 
   // Operations (client_impl.cpp).
   bool in_profile(operation op) const;
-  void submit(bp::publish message, publish_handler handler);
+  void submit(bp::publish message, publish_handler handler, const cancellation_ptr& cancel);
   template <class Handler, class Start, class... Failed>
-  void request(Handler handler, Start start, Failed... failed);
+  void request(Handler handler, const cancellation_ptr& cancel, Start start, Failed... failed);
+
+  // Per-operation cancellation (client_cancellation.cpp).
+  cancellation_ptr watch(asio::cancellation_slot slot, pending_cancellation::target what);
+  void started(const cancellation_ptr& cancel, std::uint64_t id);
+  void cancel(pending_cancellation& op, asio::cancellation_type type);
+  void apply(const pending_cancellation& op, asio::cancellation_type type);
 
   // The connection's life (client_connection.cpp).
   void connect_urls(std::vector<broker_url> urls, connect_handler handler);
@@ -79,8 +88,9 @@ private:
   void schedule_reconnect(std::error_code ec, const reconnect_step& step);
   void give_up(std::error_code ec, std::uint32_t attempts);
   void transport_closed(std::error_code ec);
+  void shut_down();
   void end_waiting(std::error_code connect_ec, std::error_code ec);
-  void fail_connect(std::error_code ec);
+  void fail_connect(error_code ec);
   void fail_blocked(std::error_code ec);
   void notify(connection_event event);
   // connection_owner
@@ -123,6 +133,7 @@ private:
   std::optional<bp::connack> refused_; // a refusing CONNACK, for the connect handler
   std::optional<bp::disconnect> server_disconnect_;
   std::function<void(const connection_event&)> on_state_;
+  std::uint64_t receive_tickets_ = 0; // async_receives that could be cancelled
 };
 
 } // namespace braid::detail

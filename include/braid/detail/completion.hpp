@@ -5,6 +5,7 @@
 #include <braid/protocol/packets.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -30,10 +31,12 @@ using plain_handler = asio::any_completion_handler<void(error_code)>;
 using receive_handler = asio::any_completion_handler<void(error_code, bp::publish)>;
 
 /// Runs `handler(ec, args...)` later: posted to `strand`, then dispatched to
-/// the handler's associated executor (by default the strand itself).
+/// the handler's associated executor (by default the strand itself). Asio's
+/// own codes (operation_aborted) pass as they are, so that they compare
+/// equal to asio::error values; braid's std::error_code categories convert.
 template <class Handler, class Executor, class... Args>
-void post_completion(Handler handler, const Executor& strand, std::error_code ec, Args... args) {
-  asio::post(strand, [strand, ec = error_code{ec}, h = std::move(handler),
+void post_completion(Handler handler, const Executor& strand, error_code ec, Args... args) {
+  asio::post(strand, [strand, ec, h = std::move(handler),
                       ... a = std::move(args)]() mutable {
     auto ex = asio::get_associated_executor(h, strand);
     asio::dispatch(ex, [ec, h = std::move(h), ... b = std::move(a)]() mutable {

@@ -11,6 +11,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -41,8 +42,13 @@ public:
   [[nodiscard]] bool deliver(bp::publish message);
   /// async_receive: completes with the oldest queued message, or waits for
   /// the next one. Returns true when it took a message and the queue is now
-  /// below half its limit: the caller may read again.
-  [[nodiscard]] bool receive(receive_handler handler);
+  /// below half its limit: the caller may read again. `ticket` (not 0) lets
+  /// cancel_receive find a waiting receive.
+  [[nodiscard]] bool receive(receive_handler handler, std::uint64_t ticket = 0);
+  /// Per-operation cancellation: the receive waiting with `ticket` completes
+  /// now with asio::error::operation_aborted. A receive that has a message
+  /// already is not affected (no message is lost). False when none waits.
+  bool cancel_receive(std::uint64_t ticket);
   /// Nothing more will arrive: waiting receives complete with `ec`.
   void fail_receivers(std::error_code ec);
 
@@ -62,7 +68,11 @@ private:
   // Shared with the deliveries already posted to it.
   std::shared_ptr<message_handler> on_message_ = std::make_shared<message_handler>();
   std::deque<bp::publish> received_;
-  std::deque<receive_handler> receivers_;
+  struct waiting_receive {
+    std::uint64_t ticket = 0;
+    receive_handler handler;
+  };
+  std::deque<waiting_receive> receivers_;
 };
 
 } // namespace braid::detail

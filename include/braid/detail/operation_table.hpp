@@ -38,6 +38,10 @@ public:
   /// The connection closed with `ec`: what waited for a write fails with
   /// it, a disconnect whose DISCONNECT went out completes.
   void connection_closed(std::error_code ec);
+  /// Per-operation cancellation: the handler of request `id`, wherever it
+  /// waits, completes now with asio::error::operation_aborted. False when
+  /// the request has completed already (or is unknown).
+  bool cancel(bp::request_id id);
 
   std::size_t pending() const {
     return handlers_.size() + after_write_.size() + (disconnect_handler_ ? 1 : 0);
@@ -52,6 +56,7 @@ private:
   };
   struct deferred_completion {
     std::uint64_t write = 0; // the write (1, 2, ...) whose end completes it
+    bp::request_id id = 0;
     publish_handler handler;
   };
 
@@ -60,6 +65,7 @@ private:
   std::deque<deferred_completion> after_write_;
   std::uint64_t writes_started_ = 0;
   std::optional<plain_handler> disconnect_handler_;
+  bp::request_id disconnect_id_ = 0;
 };
 
 } // namespace braid::detail

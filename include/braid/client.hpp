@@ -16,6 +16,16 @@
 // Handlers run on their associated executor (by default the client's), never
 // inside the call that started the operation.
 //
+// Per-operation cancellation: every async_* operation takes Asio's
+// cancellation (asio::bind_cancellation_slot, a coroutine's `||`, a
+// coroutine's own cancellation). A cancelled operation completes with
+// asio::error::operation_aborted, once; what each type does is said per
+// operation below ("Cancellation"). In short: total cancellation only
+// withdraws what has not been sent; partial and terminal also stop waiting
+// for what has (the exchange goes on in the session, unwatched); terminal
+// cancellation of a connect stops the reconnecting service. A cancellation
+// that comes after the operation completed does nothing.
+//
 // Reconnecting (with a backoff policy) is an option: client_options::reconnect.
 // After a reconnect the session resends what was in flight, restores
 // subscriptions the broker lost and sends what was requested meanwhile.
@@ -63,9 +73,21 @@ public:
   executor_type get_executor() const { return impl_->get_executor(); }
 
   /// Resolves `host`, connects over TCP, sends CONNECT and waits for CONNACK.
-  /// Handler: void(error_code, protocol::connack). Errors: resolver and
-  /// socket errors; a refused CONNACK as an error of the braid.mqtt category
-  /// (e.g. "Not authorized") with the CONNACK passed along.
+  ///
+  /// Handler: void(error_code, protocol::connack).
+  /// Completes: on the first accepted CONNACK; without reconnecting, when the
+  ///   first attempt fails; with reconnecting (client_options::reconnect),
+  ///   when the client gives up or close() is called.
+  /// Errors: resolver and socket errors; client_errc::connect_timeout; a
+  ///   refused CONNACK as an error of the braid.mqtt category (e.g. "Not
+  ///   authorized") with the CONNACK passed along; braid.protocol errors for a
+  ///   CONNECT that cannot be encoded; session_errc::already_connected (a
+  ///   connection or attempt is under way); session_errc::connection_lost
+  ///   (close()); session_errc::cancelled (async_disconnect while connecting);
+  ///   asio::error::operation_aborted (cancelled).
+  /// Cancellation: terminal and partial stop the attempt and the reconnecting
+  ///   service behind it (as close() does); total is not supported (an attempt
+  ///   under way cannot be undone) and is ignored.
   template <class Token>
   auto async_connect(std::string host, std::string port, Token&& token) {
     return asio::async_initiate<Token, void(error_code, protocol::connack)>(
@@ -76,9 +98,11 @@ public:
   }
 
   /// Connects to a broker URL: mqtt://host[:port], mqtts://, ws://host[:port][/path],
-  /// wss:// (see url.hpp; TLS settings in client_options::tls). Handler and
-  /// errors as above, plus braid.url errors for a URL that cannot be parsed
-  /// and TLS errors (e.g. certificate verify failed) from the handshake.
+  /// wss:// (see url.hpp; TLS settings in client_options::tls). Handler,
+  /// completion and cancellation as above. Errors as above, plus braid.url
+  /// errors for a URL that cannot be parsed, TLS settings errors (a CA file
+  /// that cannot be read) and TLS handshake errors (e.g. certificate verify
+  /// failed, after which the client gives up: see reconnect_options).
   template <class Token>
   auto async_connect(std::string url, Token&& token) {
     return asio::async_initiate<Token, void(error_code, protocol::connack)>(
@@ -90,8 +114,8 @@ public:
 
   /// Connects to the first broker of `urls` that answers, trying them in
   /// turn; with reconnect on, a lost connection moves on to the next one
-  /// (failover). Handler and errors as above; client_errc::no_brokers for an
-  /// empty list.
+  /// (failover). Handler, completion and cancellation as above. Errors as
+  /// above; client_errc::no_brokers for an empty list.
   template <class Token>
   auto async_connect(std::vector<std::string> urls, Token&& token) {
     return asio::async_initiate<Token, void(error_code, protocol::connack)>(
@@ -101,12 +125,27 @@ public:
         token, std::move(urls));
   }
 
-  /// Publishes a message. Completes when the QoS flow is done: QoS 0 once
-  /// written, QoS 1 on PUBACK, QoS 2 on PUBCOMP. Handler:
-  /// void(error_code, protocol::reason_code). Made while disconnected,
-  /// the message waits (bounded) for the next connection. Errors: invalid
-  /// topic or options (braid.protocol), broker limits and queue bounds
-  /// (braid.session), a reason code of 0x80 or more from the broker (braid.mqtt).
+  /// Publishes a message. Made while disconnected, the message waits
+  /// (bounded) for the next connection.
+  ///
+  /// Handler: void(error_code, protocol::reason_code).
+  /// Completes: when the QoS flow is done: QoS 0 once written, QoS 1 on
+  ///   PUBACK, QoS 2 on PUBCOMP (the reason code is the broker's, e.g.
+  ///   no_matching_subscribers).
+  /// Errors: invalid topic, payload or properties (braid.protocol);
+  ///   session_errc::queue_full, qos_not_supported, retain_not_supported,
+  ///   packet_too_large, invalid_request, not_in_protocol_version;
+  ///   session_errc::connection_lost (a QoS 0 message not written when the
+  ///   connection ended, or a blocked publish when the client stopped);
+  ///   session_errc::session_lost (the broker lost the session, per
+  ///   session_config::on_session_lost); a reason code of 0x80 or more from
+  ///   the broker (braid.mqtt); client_errc::not_in_profile;
+  ///   asio::error::operation_aborted (cancelled).
+  /// Cancellation: a message not sent yet (waiting for the window, held
+  ///   offline, or blocked on a full queue) is withdrawn by every type and
+  ///   never sent. One already sent cannot be undone: total cancellation is
+  ///   ignored; partial and terminal complete the handler at once, while the
+  ///   session still completes the exchange (the message may be delivered).
   template <class Token>
   auto async_publish(std::string topic, protocol::bytes payload, protocol::qos q, bool retain,
                      Token&& token) {
@@ -131,11 +170,6 @@ public:
     return async_publish(std::move(topic), std::move(copy), q, retain, std::forward<Token>(token));
   }
 
-  /// Cancellation (asio::bind_cancellation_slot, or a coroutine's): a publish
-  /// still waiting for the window completes with session_errc::cancelled; one
-  /// already sent completes with its acknowledgement or fails with the
-  /// connection.
-  ///
   /// The same with a whole message (MQTT 5 properties included).
   template <class Token>
   auto async_publish(protocol::publish message, Token&& token) {
@@ -146,8 +180,23 @@ public:
         token, std::move(message));
   }
 
-  /// Subscribes to one or many filters. Handler: void(error_code,
-  /// std::vector<protocol::reason_code>) with a granted QoS or failure per filter.
+  /// Subscribes to one or many filters. Made while disconnected, the request
+  /// waits for the next connection; granted subscriptions are restored after
+  /// a reconnect that lost the session.
+  ///
+  /// Handler: void(error_code, std::vector<protocol::reason_code>): a
+  ///   granted QoS or a failure per filter, in order.
+  /// Completes: on SUBACK.
+  /// Errors: invalid filters or properties (braid.protocol);
+  ///   session_errc::request_limit, not_in_protocol_version (MQTT 5 options
+  ///   or properties on MQTT 3), invalid_request; client_errc::not_in_profile;
+  ///   asio::error::operation_aborted (cancelled). A request pending when the
+  ///   connection is lost does not fail: it is sent again on the next one.
+  /// Cancellation: a request not sent yet (made while disconnected, waiting
+  ///   for a packet id, or pending across a lost connection) is withdrawn by
+  ///   every type. One already sent cannot be undone: total cancellation is
+  ///   ignored; partial and terminal complete the handler at once, and the
+  ///   subscription still takes effect when the broker grants it.
   template <class Token>
   auto async_subscribe(std::vector<protocol::subscription> subscriptions, Token&& token) {
     return asio::async_initiate<Token, void(error_code, std::vector<protocol::reason_code>)>(
@@ -159,7 +208,8 @@ public:
 
   /// The same with MQTT 5 SUBSCRIBE properties (Subscription Identifier, User
   /// Property). Messages carrying a Subscription Identifier can be told apart
-  /// by it in `publish::props`.
+  /// by it in `publish::props`. Handler, completion, errors and cancellation
+  /// as above.
   template <class Token>
   auto async_subscribe(std::vector<protocol::subscription> subscriptions,
                        protocol::properties props, Token&& token) {
@@ -171,16 +221,19 @@ public:
         token, std::move(subscriptions), std::move(props));
   }
 
-  /// Unsubscribes. Handler: void(error_code, std::vector<protocol::reason_code>)
-  /// (MQTT 3: an empty vector). The filters are no longer restored after a
-  /// reconnect.
+  /// Unsubscribes. The filters are no longer restored after a reconnect.
+  ///
+  /// Handler: void(error_code, std::vector<protocol::reason_code>) (MQTT 3:
+  ///   an empty vector).
+  /// Completes: on UNSUBACK.
+  /// Errors and cancellation: as async_subscribe.
   template <class Token>
   auto async_unsubscribe(std::vector<std::string> filters, Token&& token) {
     return async_unsubscribe(std::move(filters), protocol::properties{},
                              std::forward<Token>(token));
   }
 
-  /// The same with MQTT 5 UNSUBSCRIBE properties (User Property).
+  /// The same with MQTT 5 UNSUBSCRIBE properties (User Property); as above.
   template <class Token>
   auto async_unsubscribe(std::vector<std::string> filters, protocol::properties props,
                          Token&& token) {
@@ -191,7 +244,14 @@ public:
         token, std::move(filters), std::move(props));
   }
 
-  /// PINGREQ / PINGRESP. Handler: void(error_code).
+  /// Sends PINGREQ (besides the keep-alive pings the client sends itself).
+  ///
+  /// Handler: void(error_code).
+  /// Completes: on PINGRESP.
+  /// Errors: session_errc::not_connected, request_limit, connection_lost;
+  ///   asio::error::operation_aborted (cancelled).
+  /// Cancellation: the PINGREQ is sent at once, so total cancellation is
+  ///   ignored; partial and terminal complete the handler at once.
   template <class Token>
   auto async_ping(Token&& token) {
     return asio::async_initiate<Token, void(error_code)>(
@@ -199,12 +259,20 @@ public:
   }
 
   /// Sends DISCONNECT and closes the connection (the will is not published);
-  /// no reconnect follows. Handler: void(error_code), called once the
-  /// connection is closed: everything before the DISCONNECT (acknowledgements
-  /// included) is written, the connection is half-closed, and the broker
-  /// closes its side (at most a second is waited for that), so that the
-  /// broker reads all of it. Errors: session_errc::not_connected when there
-  /// is no connection.
+  /// no reconnect follows.
+  ///
+  /// Handler: void(error_code).
+  /// Completes: once the connection is closed: everything before the
+  ///   DISCONNECT (acknowledgements included) is written, the connection is
+  ///   half-closed, and the broker closes its side (at most a second is
+  ///   waited for that), so that the broker reads all of it.
+  /// Errors: session_errc::not_connected when there is no connection (a
+  ///   connect in progress is then stopped); session_errc::disconnecting;
+  ///   asio::error::operation_aborted (cancelled).
+  /// Cancellation: the DISCONNECT is written at once, so total cancellation
+  ///   is ignored; partial completes the handler at once while the
+  ///   connection still closes after its last bytes; terminal also closes
+  ///   the connection at once, without waiting for the broker.
   template <class Token>
   auto async_disconnect(Token&& token) {
     return async_disconnect(protocol::reason_code::normal_disconnection, protocol::properties{},
@@ -214,10 +282,11 @@ public:
   /// MQTT 5: DISCONNECT with a reason (e.g. disconnect_with_will_message, so
   /// that the broker does publish the will) and properties (e.g.
   /// session_expiry_interval to change how long the broker keeps the
-  /// session, reason_string). Handler and errors as above, plus
-  /// braid.protocol errors for a reason or property that DISCONNECT may not
-  /// carry; with MQTT 3, which has neither, anything but normal_disconnection
-  /// and no properties fails that way.
+  /// session, reason_string). Handler, completion and cancellation as above.
+  /// Errors as above, plus braid.protocol errors for a reason or property
+  /// that DISCONNECT may not carry (with MQTT 3, which has neither, anything
+  /// but normal_disconnection and no properties fails that way) and
+  /// session_errc::invalid_request (Session Expiry raised from 0).
   template <class Token>
   auto async_disconnect(protocol::reason_code reason, protocol::properties props, Token&& token) {
     return asio::async_initiate<Token, void(error_code)>(
@@ -228,11 +297,17 @@ public:
   }
 
   /// MQTT 5 enhanced authentication: starts a re-authentication with the
-  /// session_config's authenticator (AUTH 0x19) and completes when the broker
-  /// answers AUTH Success. Handler: void(error_code). Errors:
-  /// session_errc::not_in_protocol_version (MQTT 3, or no authenticator),
-  /// not_connected, request_limit (one re-authentication at a time),
-  /// connection_lost; a failed exchange ends with the broker's DISCONNECT.
+  /// session_config's authenticator (AUTH 0x19).
+  ///
+  /// Handler: void(error_code).
+  /// Completes: when the broker answers AUTH Success.
+  /// Errors: session_errc::not_in_protocol_version (MQTT 3, or no
+  ///   authenticator), not_connected, request_limit (one re-authentication at
+  ///   a time), connection_lost (a failed exchange ends with the broker's
+  ///   DISCONNECT); asio::error::operation_aborted (cancelled).
+  /// Cancellation: the AUTH is sent at once, so total cancellation is
+  ///   ignored; partial and terminal complete the handler at once while the
+  ///   exchange goes on.
   template <class Token>
   auto async_reauthenticate(Token&& token) {
     return asio::async_initiate<Token, void(error_code)>(
@@ -244,9 +319,20 @@ public:
   /// lowering it lets those in flight finish.
   void set_window(std::uint16_t window) { impl_->set_window(window); }
 
-  /// The next message from the broker, for coroutine loops. Handler:
-  /// void(error_code, protocol::publish). Messages that arrive with no
-  /// receive waiting are kept in order (unless a message handler is set).
+  /// The next message from the broker, for coroutine loops. Messages that
+  /// arrive with no receive waiting are kept in order, up to
+  /// client_options::receive_queue_limit (then the connection is not read
+  /// until the queue drains), unless a message handler or a route takes them.
+  ///
+  /// Handler: void(error_code, protocol::publish).
+  /// Completes: with the oldest kept message, or the next one to arrive.
+  /// Errors: session_errc::connection_lost (the connection ended for good:
+  ///   without reconnecting, close(), async_disconnect), the reason the
+  ///   client gave up; client_errc::not_in_profile;
+  ///   asio::error::operation_aborted (cancelled).
+  /// Cancellation: every type completes a waiting receive at once; no
+  ///   message is lost (one that arrives later waits for the next receive,
+  ///   and a receive that already has its message completes with it).
   template <class Token>
   auto async_receive(Token&& token) {
     return asio::async_initiate<Token, void(error_code, protocol::publish)>(

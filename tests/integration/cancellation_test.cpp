@@ -241,6 +241,41 @@ TEST_F(Cancellation, AQueuedPublishIsWithdrawnUnderEveryType) {
   }
 }
 
+// queue_full_policy::block: with the window and the queue full, a third
+// publish waits outside the queue; cancelling it withdraws it.
+TEST_F(Cancellation, APublishBlockedOnAFullQueueIsWithdrawn) {
+  std::vector<std::string> seen;
+  auto w = watcher("b/t", seen);
+  client_options options;
+  options.on_queue_full = queue_full_policy::block;
+  auto config = config_for("braid-blocked", 1);
+  config.queue_limit = 1;
+  client c(io.get_executor(), config, options);
+  connect(c);
+  asio::cancellation_signal signal;
+  int completed = 0;
+  outcome blocked;
+  for (const char* payload : {"1", "2"}) {
+    c.async_publish("b/t", bp::to_bytes(payload), bp::qos::at_least_once, false,
+                    [&](error_code ec, bp::reason_code) {
+                      EXPECT_FALSE(ec) << ec.message();
+                      ++completed;
+                    });
+  }
+  c.async_publish("b/t", bp::to_bytes("3"), bp::qos::at_least_once, false,
+                  asio::bind_cancellation_slot(signal.slot(),
+                                               [&](error_code ec, bp::reason_code) {
+                                                 ++blocked.calls;
+                                                 blocked.ec = ec;
+                                               }));
+  signal.emit(ct::total);
+  run_until([&] { return completed == 2 && blocked.done() && seen.size() == 2; });
+  run_for(100ms);
+  EXPECT_EQ(blocked.calls, 1);
+  EXPECT_EQ(blocked.ec, aborted) << blocked.ec.message();
+  EXPECT_EQ(seen, (std::vector<std::string>{"1", "2"}));
+}
+
 // A publish already sent: total cancellation cannot undo it (it completes
 // with its PUBACK); partial and terminal complete it at once, and the
 // message still reaches the broker (QoS 1 keeps going unwatched).

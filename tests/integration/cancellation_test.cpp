@@ -12,11 +12,14 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -478,6 +481,85 @@ TEST_F(Cancellation, APingIgnoresTotalAndEndsAtOnceOnPartialOrTerminal) {
       EXPECT_EQ(ping.ec, aborted) << ping.ec.message();
     }
   }
+}
+
+// --- async_reauthenticate ---------------------------------------------------------------
+
+struct fixed_authenticator : bp::authenticator {
+  std::string method() const override { return "TEST"; }
+  bp::bytes initial_data() override { return bp::to_bytes("hello"); }
+  std::error_code respond(const bp::bytes&, bp::bytes& response) override {
+    response = bp::to_bytes("again");
+    return {};
+  }
+};
+
+/// An MQTT 5 server that accepts one connection, answers its CONNECT with a
+/// successful CONNACK, and then reads everything and answers nothing (so a
+/// re-authentication never completes by itself).
+class silent_v5_server {
+public:
+  explicit silent_v5_server(asio::io_context& io)
+      : acceptor_(io, {asio::ip::make_address("127.0.0.1"), 0}), socket_(io) {
+    acceptor_.async_accept(socket_, [this](error_code ec) {
+      if (!ec) {
+        read();
+      }
+    });
+  }
+  std::string port() const { return std::to_string(acceptor_.local_endpoint().port()); }
+
+private:
+  void read() {
+    socket_.async_read_some(asio::buffer(buffer_), [this](error_code ec, std::size_t) {
+      if (ec) {
+        return;
+      }
+      if (!answered_) {
+        answered_ = true; // the first bytes hold the CONNECT: accept it
+        static const std::uint8_t connack[] = {0x20, 0x03, 0x00, 0x00, 0x00};
+        asio::write(socket_, asio::buffer(connack));
+      }
+      read();
+    });
+  }
+  asio::ip::tcp::acceptor acceptor_;
+  asio::ip::tcp::socket socket_;
+  std::array<std::uint8_t, 4096> buffer_{};
+  bool answered_ = false;
+};
+
+TEST_F(Cancellation, AReauthenticationIgnoresTotalAndEndsAtOnceOnPartial) {
+  silent_v5_server server(io);
+  fixed_authenticator auth;
+  auto config = config_for("braid-reauth");
+  config.connect_packet.version = bp::protocol_version::v5;
+  config.auth = &auth;
+  client c(io.get_executor(), config);
+  bool connected = false;
+  c.async_connect("127.0.0.1", server.port(), [&](error_code ec, bp::connack) {
+    EXPECT_FALSE(ec) << ec.message();
+    connected = true;
+  });
+  run_until([&] { return connected; });
+  ASSERT_TRUE(connected);
+  asio::cancellation_signal signal;
+  outcome reauth;
+  c.async_reauthenticate(asio::bind_cancellation_slot(signal.slot(), [&](error_code ec) {
+    ++reauth.calls;
+    reauth.ec = ec;
+  }));
+  run_for(50ms);
+  signal.emit(ct::total); // the AUTH is out: nothing to withdraw
+  run_for(100ms);
+  EXPECT_EQ(reauth.calls, 0);
+  signal.emit(ct::partial);
+  run_until([&] { return reauth.done(); });
+  run_for(50ms);
+  EXPECT_EQ(reauth.calls, 1);
+  EXPECT_EQ(reauth.ec, aborted) << reauth.ec.message();
+  c.close();
+  run_for(20ms);
 }
 
 // --- async_connect ---------------------------------------------------------------------

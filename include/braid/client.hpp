@@ -339,13 +339,26 @@ public:
         [impl = impl_](auto handler) { impl->receive(std::move(handler)); }, token);
   }
 
+  /// Names a route, for remove_route.
+  using route_id = std::uint64_t;
+
   /// Messages whose topic matches `filter` go to `handler` (every matching
   /// one is called; runs on the client's strand) instead of the message
   /// handler or async_receive. Add routes before subscribing so that no
-  /// message arrives unrouted; they stay for the life of the client.
-  void route(std::string filter, std::function<void(const protocol::publish&)> handler) {
-    impl_->add_route(std::move(filter), std::move(handler));
+  /// message arrives unrouted. A route stays until it is removed.
+  route_id route(std::string filter, std::function<void(const protocol::publish&)> handler) {
+    return impl_->add_route(std::move(filter), std::move(handler));
   }
+
+  /// Removes a route: from the moment the removal runs on the client's
+  /// strand (at once when called from a handler of this client), its handler
+  /// is not called again, not even for a message that was already on its way
+  /// to it. Later messages go to the other routes, else the message handler
+  /// or async_receive. Removing a route does not unsubscribe.
+  void remove_route(route_id id) { impl_->remove_route(id); }
+
+  /// remove_route for every route added with exactly this filter.
+  void remove_routes(std::string filter) { impl_->remove_routes(std::move(filter)); }
 
   /// Every message from the broker goes to `handler` instead of
   /// async_receive. Runs on the client's strand. Setting another handler (or

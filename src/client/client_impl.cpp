@@ -225,10 +225,23 @@ void client_impl::set_message_handler(message_handler handler) {
   });
 }
 
-void client_impl::add_route(std::string filter, message_handler handler) {
-  asio::dispatch(strand_, [self = shared_from_this(), f = std::move(filter),
+std::uint64_t client_impl::add_route(std::string filter, message_handler handler) {
+  const auto id = ++route_ids_;
+  asio::dispatch(strand_, [self = shared_from_this(), id, f = std::move(filter),
                            h = std::move(handler)]() mutable {
-    self->dispatcher_.add_route(std::move(f), std::move(h));
+    self->dispatcher_.add_route(id, std::move(f), std::move(h));
+  });
+  return id;
+}
+
+void client_impl::remove_route(std::uint64_t id) {
+  asio::dispatch(strand_,
+                 [self = shared_from_this(), id] { (void)self->dispatcher_.remove_route(id); });
+}
+
+void client_impl::remove_routes(std::string filter) {
+  asio::dispatch(strand_, [self = shared_from_this(), f = std::move(filter)] {
+    (void)self->dispatcher_.remove_routes(f);
   });
 }
 

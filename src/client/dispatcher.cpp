@@ -11,8 +11,33 @@ dispatcher::dispatcher(asio::strand<asio::any_io_executor> strand, std::size_t q
     : strand_(std::move(strand)), queue_limit_(queue_limit) {
 }
 
-void dispatcher::add_route(std::string filter, message_handler handler) {
-  routes_.push_back({std::move(filter), std::move(handler)});
+void dispatcher::add_route(std::uint64_t id, std::string filter, message_handler handler) {
+  routes_.push_back(
+      {id, std::move(filter), std::make_shared<message_handler>(std::move(handler))});
+}
+
+bool dispatcher::remove_route(std::uint64_t id) {
+  auto it = std::find_if(routes_.begin(), routes_.end(), [id](const auto& r) { return r.id == id; });
+  if (it == routes_.end()) {
+    return false;
+  }
+  *it->handler = nullptr; // deliveries already posted find it empty
+  routes_.erase(it);
+  return true;
+}
+
+std::size_t dispatcher::remove_routes(const std::string& filter) {
+  std::size_t removed = 0;
+  for (auto it = routes_.begin(); it != routes_.end();) {
+    if (it->filter == filter) {
+      *it->handler = nullptr;
+      it = routes_.erase(it);
+      ++removed;
+    } else {
+      ++it;
+    }
+  }
+  return removed;
 }
 
 void dispatcher::set_message_handler(message_handler handler) {
@@ -25,7 +50,11 @@ bool dispatcher::deliver(bp::publish message) {
   for (const auto& r : routes_) {
     if (bp::topic_matches(r.filter, message.topic)) {
       routed = true;
-      asio::post(strand_, [h = r.handler, m = message] { h(m); });
+      asio::post(strand_, [h = r.handler, m = message] {
+        if (*h) {
+          (*h)(m);
+        }
+      });
     }
   }
   return !routed && deliver_unrouted(std::move(message));

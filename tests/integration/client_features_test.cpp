@@ -79,6 +79,37 @@ TEST(Routing, SubscriptionHandlersGetTheMessagesTheirFiltersMatch) {
   EXPECT_EQ(unrouted, "other");
 }
 
+// A removed route gets nothing more: the next message on its filter goes to
+// async_receive.
+TEST(Routing, ARemovedRouteGetsNothingMore) {
+  mosquitto_broker broker;
+  asio::io_context io;
+  client c(io.get_executor(), config_for("braid-unroute"));
+  std::vector<std::string> routed;
+  const auto id = c.route("u/#", [&](const bp::publish& m) { routed.push_back(text(m.payload)); });
+  std::string unrouted;
+  c.async_connect("127.0.0.1", broker.port_string(), [&](error_code, bp::connack) {
+    c.async_subscribe({{"u/#", {bp::qos::at_least_once}}}, [&](error_code,
+                                                               std::vector<bp::reason_code>) {
+      c.async_publish("u/1", bp::to_bytes("first"), bp::qos::at_least_once, false,
+                      [](error_code, bp::reason_code) {});
+    });
+  });
+  io.run_for(std::chrono::milliseconds(300));
+  ASSERT_EQ(routed, std::vector<std::string>{"first"});
+  c.remove_route(id);
+  c.async_publish("u/2", bp::to_bytes("second"), bp::qos::at_least_once, false,
+                  [](error_code, bp::reason_code) {});
+  c.async_receive([&](error_code, bp::publish m) {
+    unrouted = text(m.payload);
+    io.stop();
+  });
+  io.restart();
+  io.run_for(std::chrono::seconds(5));
+  EXPECT_EQ(routed, std::vector<std::string>{"first"});
+  EXPECT_EQ(unrouted, "second");
+}
+
 // Two brokers: the first dies, the client fails over to the second and
 // carries on.
 TEST(Failover, TheClientMovesToTheNextBrokerWhenTheFirstDies) {

@@ -31,6 +31,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <array>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -60,7 +61,9 @@ public:
   void set_window(std::uint16_t window);
   void receive(receive_handler handler);
   void set_message_handler(message_handler handler);
-  void add_route(std::string filter, message_handler handler);
+  std::uint64_t add_route(std::string filter, message_handler handler);
+  void remove_route(std::uint64_t id);
+  void remove_routes(std::string filter);
   void set_state_handler(std::function<void(const connection_event&)> handler);
   void close();
 
@@ -133,7 +136,8 @@ private:
   std::optional<bp::connack> refused_; // a refusing CONNACK, for the connect handler
   std::optional<bp::disconnect> server_disconnect_;
   std::function<void(const connection_event&)> on_state_;
-  std::uint64_t receive_tickets_ = 0; // async_receives that could be cancelled
+  std::uint64_t receive_tickets_ = 0;         // async_receives that could be cancelled
+  std::atomic<std::uint64_t> route_ids_{0}; // given out on the caller's thread
 };
 
 } // namespace braid::detail

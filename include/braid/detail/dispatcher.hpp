@@ -30,7 +30,13 @@ public:
 
   /// Messages whose topic matches `filter` go to `handler` (as well as to
   /// any other matching route), not to the message handler or the queue.
-  void add_route(std::string filter, message_handler handler);
+  /// `id` names the route for remove_route.
+  void add_route(std::uint64_t id, std::string filter, message_handler handler);
+  /// The route is not called again, not even for a message already on its
+  /// way to it. False when there is no such route.
+  bool remove_route(std::uint64_t id);
+  /// remove_route for every route added with exactly `filter`; how many.
+  std::size_t remove_routes(const std::string& filter);
   /// Takes the messages no route takes from now on; an empty handler gives
   /// them back to async_receive. A message already on its way still goes to
   /// the handler that was set when it arrived.
@@ -58,8 +64,10 @@ private:
   bool deliver_unrouted(bp::publish message);
 
   struct route {
+    std::uint64_t id = 0;
     std::string filter;
-    message_handler handler;
+    // Shared with the deliveries posted to it: emptied when the route is removed.
+    std::shared_ptr<message_handler> handler;
   };
 
   asio::strand<asio::any_io_executor> strand_;

@@ -59,9 +59,9 @@ protected:
 
 TEST_F(Dispatcher, EveryMatchingRouteGetsTheMessage) {
   topics plus, hash, other, unrouted;
-  d.add_route("sensors/+/temp", record_into(plus));
-  d.add_route("sensors/#", record_into(hash));
-  d.add_route("actuators/#", record_into(other));
+  d.add_route(1, "sensors/+/temp", record_into(plus));
+  d.add_route(2, "sensors/#", record_into(hash));
+  d.add_route(3, "actuators/#", record_into(other));
   d.set_message_handler(record_into(unrouted));
   EXPECT_FALSE(d.deliver(message("sensors/kitchen/temp")));
   EXPECT_FALSE(d.deliver(message("sensors/kitchen/humidity")));
@@ -76,7 +76,7 @@ TEST_F(Dispatcher, EveryMatchingRouteGetsTheMessage) {
 
 TEST_F(Dispatcher, AMessageNoRouteTakesGoesToTheMessageHandler) {
   topics routed, unrouted;
-  d.add_route("a/#", record_into(routed));
+  d.add_route(1, "a/#", record_into(routed));
   d.set_message_handler(record_into(unrouted));
   EXPECT_FALSE(d.deliver(message("b/1")));
   EXPECT_FALSE(d.deliver(message("a/1")));
@@ -85,6 +85,38 @@ TEST_F(Dispatcher, AMessageNoRouteTakesGoesToTheMessageHandler) {
   EXPECT_EQ(routed, (topics{"a/1"}));
   EXPECT_EQ(unrouted, (topics{"b/1", "b/2"}));
   EXPECT_EQ(d.queued(), 0u);
+}
+
+// A removed route is not called again, not even for a message posted to it
+// before; later messages go to the other routes or the unrouted path.
+TEST_F(Dispatcher, ARemovedRouteIsNotCalledAgain) {
+  topics removed, kept, unrouted;
+  d.add_route(1, "a/#", record_into(removed));
+  d.add_route(2, "a/+", record_into(kept));
+  d.set_message_handler(record_into(unrouted));
+  (void)d.deliver(message("a/1")); // posted to both routes
+  EXPECT_TRUE(d.remove_route(1));
+  EXPECT_FALSE(d.remove_route(1));
+  (void)d.deliver(message("a/2"));
+  (void)d.deliver(message("a/b/c")); // only the removed route matched it
+  run();
+  EXPECT_TRUE(removed.empty());
+  EXPECT_EQ(kept, (topics{"a/1", "a/2"}));
+  EXPECT_EQ(unrouted, (topics{"a/b/c"}));
+}
+
+TEST_F(Dispatcher, RemoveRoutesTakesEveryRouteOfExactlyThatFilter) {
+  topics first, second, other;
+  d.add_route(1, "s/#", record_into(first));
+  d.add_route(2, "s/#", record_into(second));
+  d.add_route(3, "s/+", record_into(other));
+  EXPECT_EQ(d.remove_routes("s/#"), 2u);
+  EXPECT_EQ(d.remove_routes("s/#"), 0u);
+  (void)d.deliver(message("s/1"));
+  run();
+  EXPECT_TRUE(first.empty());
+  EXPECT_TRUE(second.empty());
+  EXPECT_EQ(other, (topics{"s/1"}));
 }
 
 TEST_F(Dispatcher, ClearingTheMessageHandlerSendsLaterMessagesToReceive) {

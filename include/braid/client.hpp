@@ -35,6 +35,7 @@
 
 #include <braid/client_errors.hpp>
 #include <braid/client_options.hpp>
+#include <braid/connection_info.hpp>
 #include <braid/detail/client_impl.hpp>
 #include <braid/protocol/packets.hpp>
 #include <braid/protocol/session/session.hpp>
@@ -43,6 +44,7 @@
 #include <boost/asio/buffer.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -382,6 +384,14 @@ public:
   /// connection: they complete if async_connect is called again; destroying
   /// the client drops them without a call.
   void close() { impl_->close(); }
+
+  /// What the broker and the client agreed on for the current connection
+  /// (Receive Maximum, Maximum Packet Size, Topic Alias Maximum, Maximum QoS,
+  /// Retain / wildcard / shared subscription / subscription identifier
+  /// availability, keep alive, the client identifier in use, session
+  /// present); empty while not connected. From any thread; a copy taken
+  /// under a lock, cheap enough for a monitoring loop.
+  std::optional<connection_info> connection() const { return impl_->connection(); }
 
 private:
   std::shared_ptr<detail::client_impl> impl_;

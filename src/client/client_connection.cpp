@@ -159,6 +159,10 @@ void client_impl::transport_closed(std::error_code ec) {
   }
   closing_ = false;
   io_.close();
+  {
+    const std::lock_guard lock(connection_mutex_);
+    connection_.reset();
+  }
   for (auto& timer : timers_) {
     timer.cancel();
   }
@@ -202,6 +206,11 @@ void client_impl::fail_connect(error_code ec) {
 void client_impl::fail_blocked(std::error_code ec) {
   session_.fail_blocked_publishes(ec, now_ms());
   process_actions();
+}
+
+std::optional<connection_info> client_impl::connection() const {
+  const std::lock_guard lock(connection_mutex_);
+  return connection_;
 }
 
 void client_impl::close() {

@@ -144,6 +144,24 @@ void client_impl::handle_actions(std::vector<bp::action>& batch) {
 void client_impl::connected(bp::connected& done) {
   reconnect_.connected();
   connect_timer_.cancel();
+  {
+    const auto& limits = session_.limits();
+    connection_info info;
+    info.version = session_.version();
+    info.client_id = session_.config().connect_packet.client_id; // the assigned one, if any
+    info.session_present = done.ack.session_present;
+    info.keep_alive = limits.keep_alive;
+    info.receive_maximum = limits.receive_maximum;
+    info.maximum_packet_size = limits.maximum_packet_size;
+    info.topic_alias_maximum = limits.topic_alias_maximum;
+    info.maximum_qos = limits.maximum_qos;
+    info.retain_available = limits.retain_available;
+    info.wildcard_subscription_available = limits.wildcard_subscription_available;
+    info.subscription_identifier_available = limits.subscription_identifier_available;
+    info.shared_subscription_available = limits.shared_subscription_available;
+    const std::lock_guard lock(connection_mutex_);
+    connection_ = std::move(info);
+  }
   connection_event e{connection_event::kind::connected, {}, done.ack.session_present, 0, {}, {}};
   e.resent = done.resent;
   e.republished = done.republished;

@@ -1,5 +1,6 @@
 // MQTT 5 operations of the client against mosquitto: DISCONNECT with a
 // reason and a session expiry, SUBSCRIBE with a subscription identifier,
+// what the CONNACK announced (client::connection()),
 // re-authentication refused where it cannot apply, and the window setter.
 #include <braid/client.hpp>
 #include <braid/protocol/session/errors.hpp>
@@ -230,6 +231,68 @@ TEST(Mqtt5, SetWindowWhilePublishing) {
   for (std::size_t i = 0; i < completed.size(); ++i) {
     EXPECT_EQ(completed[i], static_cast<int>(i));
   }
+}
+
+} // namespace
+} // namespace braid
+
+namespace braid {
+namespace {
+
+// client::connection(): the values the broker announced in its CONNACK, the
+// identifier it assigned, nothing while not connected.
+TEST(ConnectionInfo, HoldsWhatTheBrokerAnnouncedWhileConnected) {
+  mosquitto_broker broker("allow_anonymous true\n"
+                          "max_inflight_messages 7\n"
+                          "max_qos 1\n"
+                          "retain_available false\n"
+                          "max_packet_size 5000\n"
+                          "max_keepalive 20\n");
+  asio::io_context io;
+  auto config = v5_config("");
+  config.connect_packet.clean_start = true;
+  config.connect_packet.keep_alive = 60; // above the broker's maximum
+  client c(io.get_executor(), config);
+  EXPECT_FALSE(c.connection().has_value());
+  std::optional<connection_info> while_connected, after;
+  run_coroutine(io, [&]() -> asio::awaitable<void> {
+    co_await c.async_connect("127.0.0.1", broker.port_string(), use_awaitable);
+    while_connected = c.connection();
+    co_await c.async_disconnect(use_awaitable);
+    after = c.connection();
+  });
+  ASSERT_TRUE(while_connected.has_value());
+  const auto& info = *while_connected;
+  EXPECT_EQ(info.version, bp::protocol_version::v5);
+  EXPECT_FALSE(info.client_id.empty()); // assigned by the broker
+  EXPECT_FALSE(info.session_present);
+  EXPECT_EQ(info.receive_maximum, 7);
+  EXPECT_EQ(info.maximum_qos, bp::qos::at_least_once);
+  EXPECT_FALSE(info.retain_available);
+  EXPECT_EQ(info.maximum_packet_size, 5000u);
+  EXPECT_EQ(info.keep_alive, 20);
+  EXPECT_FALSE(after.has_value());
+}
+
+TEST(ConnectionInfo, AnMqtt311BrokerAnnouncesNothingSoTheProtocolsLimitsHold) {
+  mosquitto_broker broker;
+  asio::io_context io;
+  auto config = v5_config("braid-info-311");
+  config.connect_packet.version = bp::protocol_version::v3_1_1;
+  client c(io.get_executor(), config);
+  std::optional<connection_info> info;
+  run_coroutine(io, [&]() -> asio::awaitable<void> {
+    co_await c.async_connect("127.0.0.1", broker.port_string(), use_awaitable);
+    info = c.connection();
+    co_await c.async_disconnect(use_awaitable);
+  });
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->version, bp::protocol_version::v3_1_1);
+  EXPECT_EQ(info->client_id, "braid-info-311");
+  EXPECT_EQ(info->receive_maximum, 65535);
+  EXPECT_EQ(info->maximum_qos, bp::qos::exactly_once);
+  EXPECT_TRUE(info->retain_available);
+  EXPECT_EQ(info->keep_alive, 30);
 }
 
 } // namespace

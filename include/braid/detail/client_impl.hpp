@@ -15,6 +15,7 @@
 
 #include <braid/client_errors.hpp>
 #include <braid/client_options.hpp>
+#include <braid/connection_info.hpp>
 #include <braid/detail/cancellation.hpp>
 #include <braid/detail/completion.hpp>
 #include <braid/detail/connection_io.hpp>
@@ -34,6 +35,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +68,8 @@ public:
   void remove_routes(std::string filter);
   void set_state_handler(std::function<void(const connection_event&)> handler);
   void close();
+  /// Any thread: the current connection's negotiated values, if connected.
+  std::optional<connection_info> connection() const;
 
 private:
   /// What a client_profile allows or not.
@@ -138,6 +142,9 @@ private:
   std::function<void(const connection_event&)> on_state_;
   std::uint64_t receive_tickets_ = 0;         // async_receives that could be cancelled
   std::atomic<std::uint64_t> route_ids_{0}; // given out on the caller's thread
+  // Written on the strand (connected, closed), read from any thread.
+  mutable std::mutex connection_mutex_;
+  std::optional<connection_info> connection_;
 };
 
 } // namespace braid::detail

@@ -329,18 +329,19 @@ void session::finish_publish(std::uint64_t sequence, std::uint16_t packet_id, st
     --in_flight_;
   }
   store_.remove(sequence);
-  complete_publish(sequence, ec, rc, std::move(props));
+  complete_publish(sequence, ec, rc, std::move(props), packet_id);
   send_what_fits();
 }
 
 void session::complete_publish(request_id id, std::error_code ec, reason_code rc,
-                               properties props) {
+                               properties props, std::uint16_t packet_id) {
   request_completed done;
   done.id = id;
   done.kind = request_kind::publish;
   done.error = ec;
   done.reason = rc;
   done.props = std::move(props);
+  done.packet_id = packet_id;
   actions_.emplace_back(std::move(done));
 }
 

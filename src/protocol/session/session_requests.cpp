@@ -44,6 +44,7 @@ void session::on_suback(suback& p) {
   done.kind = request_kind::subscribe;
   done.reasons = std::move(p.reasons);
   done.props = std::move(p.props);
+  done.packet_id = p.packet_id;
   if (done.id != 0) {
     actions_.emplace_back(std::move(done));
   }
@@ -71,6 +72,7 @@ void session::on_unsuback(unsuback& p) {
   done.kind = request_kind::unsubscribe;
   done.reasons = std::move(p.reasons);
   done.props = std::move(p.props);
+  done.packet_id = p.packet_id;
   actions_.emplace_back(std::move(done));
   erase_request(r);
 }

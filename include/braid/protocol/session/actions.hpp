@@ -64,6 +64,9 @@ struct request_completed {
   /// One per filter for subscribe and unsubscribe (MQTT 3: unsubscribe has none).
   std::vector<reason_code> reasons{};
   properties props{}; ///< properties of the acknowledgement (MQTT 5)
+  /// The packet identifier the request went out with (publish at QoS 1/2,
+  /// subscribe, unsubscribe), when it was answered; else 0.
+  std::uint16_t packet_id = 0;
   bool operator==(const request_completed&) const = default;
 };
 

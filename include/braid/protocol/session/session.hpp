@@ -305,7 +305,8 @@ private:
   bool send_from_queue(std::uint64_t sequence);
   void finish_publish(std::uint64_t sequence, std::uint16_t packet_id, std::error_code ec,
                       reason_code rc, properties props);
-  void complete_publish(request_id id, std::error_code ec, reason_code rc, properties props);
+  void complete_publish(request_id id, std::error_code ec, reason_code rc, properties props,
+                        std::uint16_t packet_id = 0);
   std::error_code check_against_broker(const struct publish& message) const;
   std::uint64_t in_flight_sequence(std::uint16_t packet_id) const;
   template <packet_type T>

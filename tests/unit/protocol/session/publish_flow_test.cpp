@@ -66,6 +66,34 @@ TEST(PublishFlow, QoS2RunsPubrecPubrelPubcomp) {
   EXPECT_EQ(done[0].id, id);
 }
 
+// The completion carries the packet id the message went out with and the
+// acknowledgement's MQTT 5 properties (Reason String, User Properties).
+TEST(PublishFlow, CompletionsCarryThePacketIdAndTheAcknowledgementsProperties) {
+  scripted_peer peer(make_config(protocol_version::v5));
+  peer.connect();
+  peer.publish("a/b", "one", qos::at_least_once);
+  peer.publish("a/b", "two", qos::exactly_once);
+  properties puback_props;
+  puback_props.add(property_id::reason_string, std::string("stored"));
+  puback_props.add_user_property("node", "b");
+  properties pubcomp_props;
+  pubcomp_props.add(property_id::reason_string, std::string("done"));
+  peer.receive(puback{1, reason_code::success, puback_props});
+  peer.receive(pubrec{2});
+  peer.receive(pubcomp{2, reason_code::success, pubcomp_props});
+  auto done = peer.take_exactly<request_completed>();
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done[0].packet_id, 1);
+  EXPECT_EQ(done[0].props, puback_props);
+  EXPECT_EQ(done[1].packet_id, 2);
+  EXPECT_EQ(done[1].props, pubcomp_props);
+  auto qos0 = peer.publish("a/b", "zero", qos::at_most_once);
+  done = peer.take_exactly<request_completed>();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].id, qos0);
+  EXPECT_EQ(done[0].packet_id, 0); // QoS 0 has none
+}
+
 TEST(PublishFlow, QoS2ResendAcrossTwoReconnectsNeverResendsThePublishAfterPubrel) {
   scripted_peer peer(make_config(protocol_version::v3_1_1, false));
   peer.connect();

@@ -90,8 +90,19 @@ public:
     return out;
   }
 
-  /// The actions since the last call.
+  /// The actions since the last call. Completions come without their packet
+  /// ids (most tests are not about them); take_exact_actions keeps them.
   actions take_actions() {
+    actions out = take_exact_actions();
+    for (auto& a : out) {
+      if (auto* c = std::get_if<request_completed>(&a)) {
+        c->packet_id = 0;
+      }
+    }
+    return out;
+  }
+  /// The actions since the last call, as the session made them.
+  actions take_exact_actions() {
     actions out = session_.actions();
     session_.clear_actions();
     return out;
@@ -99,8 +110,17 @@ public:
   /// Only the actions of type A since the last call (the others are dropped).
   template <class A>
   std::vector<A> take() {
+    return only<A>(take_actions());
+  }
+  /// The same, as the session made them (completions with their packet ids).
+  template <class A>
+  std::vector<A> take_exactly() {
+    return only<A>(take_exact_actions());
+  }
+  template <class A>
+  static std::vector<A> only(actions all) {
     std::vector<A> out;
-    for (auto& a : take_actions()) {
+    for (auto& a : all) {
       if (auto* x = std::get_if<A>(&a)) {
         out.push_back(std::move(*x));
       }

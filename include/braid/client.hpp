@@ -36,6 +36,7 @@
 #include <braid/client_errors.hpp>
 #include <braid/client_options.hpp>
 #include <braid/connection_info.hpp>
+#include <braid/operation_results.hpp>
 #include <braid/detail/client_impl.hpp>
 #include <braid/protocol/packets.hpp>
 #include <braid/protocol/session/session.hpp>
@@ -130,10 +131,13 @@ public:
   /// Publishes a message. Made while disconnected, the message waits
   /// (bounded) for the next connection.
   ///
-  /// Handler: void(error_code, protocol::reason_code).
+  /// Handler: void(error_code, publish_result): the broker's reason code
+  ///   (e.g. no_matching_subscribers), the acknowledgement's MQTT 5
+  ///   properties and the packet identifier. publish_result converts to
+  ///   protocol::reason_code, so void(error_code, protocol::reason_code)
+  ///   handlers work too.
   /// Completes: when the QoS flow is done: QoS 0 once written, QoS 1 on
-  ///   PUBACK, QoS 2 on PUBCOMP (the reason code is the broker's, e.g.
-  ///   no_matching_subscribers).
+  ///   PUBACK, QoS 2 on PUBCOMP.
   /// Errors: invalid topic, payload or properties (braid.protocol);
   ///   session_errc::queue_full, qos_not_supported, retain_not_supported,
   ///   packet_too_large, invalid_request, not_in_protocol_version;
@@ -175,7 +179,7 @@ public:
   /// The same with a whole message (MQTT 5 properties included).
   template <class Token>
   auto async_publish(protocol::publish message, Token&& token) {
-    return asio::async_initiate<Token, void(error_code, protocol::reason_code)>(
+    return asio::async_initiate<Token, void(error_code, publish_result)>(
         [impl = impl_](auto handler, protocol::publish m) {
           impl->publish(std::move(m), std::move(handler));
         },
@@ -186,8 +190,10 @@ public:
   /// waits for the next connection; granted subscriptions are restored after
   /// a reconnect that lost the session.
   ///
-  /// Handler: void(error_code, std::vector<protocol::reason_code>): a
-  ///   granted QoS or a failure per filter, in order.
+  /// Handler: void(error_code, subscribe_result): a granted QoS or a failure
+  ///   per filter, in order (subscribe_result is that
+  ///   std::vector<protocol::reason_code>, so handlers taking the vector work
+  ///   too), plus the SUBACK's MQTT 5 properties and packet identifier.
   /// Completes: on SUBACK.
   /// Errors: invalid filters or properties (braid.protocol);
   ///   session_errc::request_limit, not_in_protocol_version (MQTT 5 options
@@ -201,7 +207,7 @@ public:
   ///   subscription still takes effect when the broker grants it.
   template <class Token>
   auto async_subscribe(std::vector<protocol::subscription> subscriptions, Token&& token) {
-    return asio::async_initiate<Token, void(error_code, std::vector<protocol::reason_code>)>(
+    return asio::async_initiate<Token, void(error_code, subscribe_result)>(
         [impl = impl_](auto handler, std::vector<protocol::subscription> s) {
           impl->subscribe(std::move(s), {}, std::move(handler));
         },
@@ -215,7 +221,7 @@ public:
   template <class Token>
   auto async_subscribe(std::vector<protocol::subscription> subscriptions,
                        protocol::properties props, Token&& token) {
-    return asio::async_initiate<Token, void(error_code, std::vector<protocol::reason_code>)>(
+    return asio::async_initiate<Token, void(error_code, subscribe_result)>(
         [impl = impl_](auto handler, std::vector<protocol::subscription> s,
                        protocol::properties p) {
           impl->subscribe(std::move(s), std::move(p), std::move(handler));
@@ -225,8 +231,8 @@ public:
 
   /// Unsubscribes. The filters are no longer restored after a reconnect.
   ///
-  /// Handler: void(error_code, std::vector<protocol::reason_code>) (MQTT 3:
-  ///   an empty vector).
+  /// Handler: void(error_code, unsubscribe_result): a reason code per filter
+  ///   (MQTT 3: none), the UNSUBACK's properties and packet identifier.
   /// Completes: on UNSUBACK.
   /// Errors and cancellation: as async_subscribe.
   template <class Token>
@@ -239,7 +245,7 @@ public:
   template <class Token>
   auto async_unsubscribe(std::vector<std::string> filters, protocol::properties props,
                          Token&& token) {
-    return asio::async_initiate<Token, void(error_code, std::vector<protocol::reason_code>)>(
+    return asio::async_initiate<Token, void(error_code, subscribe_result)>(
         [impl = impl_](auto handler, std::vector<std::string> f, protocol::properties p) {
           impl->unsubscribe(std::move(f), std::move(p), std::move(handler));
         },
@@ -301,7 +307,8 @@ public:
   /// MQTT 5 enhanced authentication: starts a re-authentication with the
   /// session_config's authenticator (AUTH 0x19).
   ///
-  /// Handler: void(error_code).
+  /// Handler: void(error_code, auth_result): the broker's final AUTH and its
+  ///   properties (Authentication Data, Reason String, User Properties).
   /// Completes: when the broker answers AUTH Success.
   /// Errors: session_errc::not_in_protocol_version (MQTT 3, or no
   ///   authenticator), not_connected, request_limit (one re-authentication at
@@ -312,7 +319,7 @@ public:
   ///   exchange goes on.
   template <class Token>
   auto async_reauthenticate(Token&& token) {
-    return asio::async_initiate<Token, void(error_code)>(
+    return asio::async_initiate<Token, void(error_code, auth_result)>(
         [impl = impl_](auto handler) { impl->reauthenticate(std::move(handler)); }, token);
   }
 

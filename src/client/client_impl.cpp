@@ -76,8 +76,7 @@ void client_impl::publish(bp::publish message, publish_handler handler) {
   asio::dispatch(strand_, [self = shared_from_this(), m = std::move(message),
                            h = std::move(handler), cancel]() mutable {
     if (!self->in_profile(operation::publish)) {
-      post_completion(std::move(h), self->strand_, client_errc::not_in_profile,
-                      bp::reason_code::success);
+      post_completion(std::move(h), self->strand_, client_errc::not_in_profile, publish_result{});
       return;
     }
     self->submit(std::move(m), std::move(h), cancel);
@@ -91,7 +90,7 @@ void client_impl::submit(bp::publish message, publish_handler handler,
   const bool qos0 = message.qos == bp::qos::at_most_once;
   bp::request_id id = 0;
   if (auto ec = session_.publish(std::move(message), id, now_ms())) {
-    post_completion(std::move(handler), strand_, ec, bp::reason_code::success);
+    post_completion(std::move(handler), strand_, ec, publish_result{});
     return;
   }
   operations_.add(id, std::move(handler), qos0);
@@ -129,7 +128,7 @@ void client_impl::subscribe(std::vector<bp::subscription> subscriptions, bp::pro
           }
           return self->session_.subscribe(std::move(s), std::move(p), id, self->now_ms());
         },
-        std::vector<bp::reason_code>{});
+        subscribe_result{});
   });
 }
 
@@ -147,7 +146,7 @@ void client_impl::unsubscribe(std::vector<std::string> filters, bp::properties p
           }
           return self->session_.unsubscribe(std::move(f), std::move(p), id, self->now_ms());
         },
-        std::vector<bp::reason_code>{});
+        subscribe_result{});
   });
 }
 
@@ -183,13 +182,14 @@ void client_impl::disconnect(bp::reason_code reason, bp::properties props, plain
   });
 }
 
-void client_impl::reauthenticate(plain_handler handler) {
+void client_impl::reauthenticate(auth_handler handler) {
   auto cancel = watch(asio::get_associated_cancellation_slot(handler),
                       pending_cancellation::target::request);
   asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler), cancel]() mutable {
-    self->request(std::move(h), cancel, [&](bp::request_id& id) {
-      return self->session_.reauthenticate(id, self->now_ms());
-    });
+    self->request(
+        std::move(h), cancel,
+        [&](bp::request_id& id) { return self->session_.reauthenticate(id, self->now_ms()); },
+        auth_result{});
   });
 }
 

@@ -37,9 +37,17 @@ void operation_table::complete(bp::request_completed& done) {
       [&](auto& h) {
         using H = std::decay_t<decltype(h)>;
         if constexpr (std::is_same_v<H, publish_handler>) {
-          post_completion(std::move(h), strand_, done.error, done.reason);
+          post_completion(std::move(h), strand_, done.error,
+                          publish_result{done.reason, std::move(done.props), done.packet_id});
         } else if constexpr (std::is_same_v<H, reasons_handler>) {
-          post_completion(std::move(h), strand_, done.error, std::move(done.reasons));
+          subscribe_result result;
+          static_cast<std::vector<bp::reason_code>&>(result) = std::move(done.reasons);
+          result.props = std::move(done.props);
+          result.packet_id = done.packet_id;
+          post_completion(std::move(h), strand_, done.error, std::move(result));
+        } else if constexpr (std::is_same_v<H, auth_handler>) {
+          post_completion(std::move(h), strand_, done.error,
+                          auth_result{done.reason, std::move(done.props)});
         } else {
           post_completion(std::move(h), strand_, done.error);
         }
@@ -69,9 +77,11 @@ bool operation_table::cancel(bp::request_id id) {
         [&](auto& h) {
           using H = std::decay_t<decltype(h)>;
           if constexpr (std::is_same_v<H, publish_handler>) {
-            post_completion(std::move(h), strand_, aborted, bp::reason_code::success);
+            post_completion(std::move(h), strand_, aborted, publish_result{});
           } else if constexpr (std::is_same_v<H, reasons_handler>) {
-            post_completion(std::move(h), strand_, aborted, std::vector<bp::reason_code>{});
+            post_completion(std::move(h), strand_, aborted, subscribe_result{});
+          } else if constexpr (std::is_same_v<H, auth_handler>) {
+            post_completion(std::move(h), strand_, aborted, auth_result{});
           } else {
             post_completion(std::move(h), strand_, aborted);
           }
@@ -82,7 +92,7 @@ bool operation_table::cancel(bp::request_id id) {
   if (auto it = std::find_if(after_write_.begin(), after_write_.end(),
                              [id](const auto& d) { return d.id == id; });
       it != after_write_.end()) {
-    post_completion(std::move(it->handler), strand_, aborted, bp::reason_code::success);
+    post_completion(std::move(it->handler), strand_, aborted, publish_result{});
     after_write_.erase(it);
     return true;
   }
@@ -96,7 +106,7 @@ bool operation_table::cancel(bp::request_id id) {
 
 void operation_table::complete_written(std::uint64_t write, std::error_code ec) {
   while (!after_write_.empty() && after_write_.front().write <= write) {
-    post_completion(std::move(after_write_.front().handler), strand_, ec, bp::reason_code::success);
+    post_completion(std::move(after_write_.front().handler), strand_, ec, publish_result{});
     after_write_.pop_front();
   }
 }

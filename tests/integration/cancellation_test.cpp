@@ -545,7 +545,7 @@ TEST_F(Cancellation, AReauthenticationIgnoresTotalAndEndsAtOnceOnPartial) {
   ASSERT_TRUE(connected);
   asio::cancellation_signal signal;
   outcome reauth;
-  c.async_reauthenticate(asio::bind_cancellation_slot(signal.slot(), [&](error_code ec) {
+  c.async_reauthenticate(asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, auth_result) {
     ++reauth.calls;
     reauth.ec = ec;
   }));

@@ -193,7 +193,7 @@ TEST(Mqtt5, ReauthenticateWithoutAnAuthenticatorFailsAtOnce) {
   error_code reauth;
   run_coroutine(io, [&]() -> asio::awaitable<void> {
     co_await c.async_connect("127.0.0.1", broker.port_string(), use_awaitable);
-    auto [ec] = co_await c.async_reauthenticate(asio::as_tuple(use_awaitable));
+    auto [ec, answer] = co_await c.async_reauthenticate(asio::as_tuple(use_awaitable));
     reauth = ec;
     co_await c.async_ping(use_awaitable); // still connected
     co_await c.async_disconnect(use_awaitable);

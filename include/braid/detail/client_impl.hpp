@@ -59,7 +59,7 @@ public:
   void unsubscribe(std::vector<std::string> filters, bp::properties props, reasons_handler handler);
   void ping(plain_handler handler);
   void disconnect(bp::reason_code reason, bp::properties props, plain_handler handler);
-  void reauthenticate(plain_handler handler);
+  void reauthenticate(auth_handler handler);
   void set_window(std::uint16_t window);
   void receive(receive_handler handler);
   void set_message_handler(message_handler handler);

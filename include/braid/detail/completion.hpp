@@ -2,6 +2,7 @@
 // Internal: the completion handler types of braid::client's operations and
 // how a result reaches one — posted, never run inside the call that caused it.
 
+#include <braid/operation_results.hpp>
 #include <braid/protocol/packets.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -24,9 +25,9 @@ namespace bp = braid::protocol;
 // into exceptions; it carries braid's std::error_code categories unchanged.
 using error_code = boost::system::error_code;
 using connect_handler = asio::any_completion_handler<void(error_code, bp::connack)>;
-using publish_handler = asio::any_completion_handler<void(error_code, bp::reason_code)>;
-using reasons_handler =
-    asio::any_completion_handler<void(error_code, std::vector<bp::reason_code>)>;
+using publish_handler = asio::any_completion_handler<void(error_code, publish_result)>;
+using reasons_handler = asio::any_completion_handler<void(error_code, subscribe_result)>;
+using auth_handler = asio::any_completion_handler<void(error_code, auth_result)>;
 using plain_handler = asio::any_completion_handler<void(error_code)>;
 using receive_handler = asio::any_completion_handler<void(error_code, bp::publish)>;
 

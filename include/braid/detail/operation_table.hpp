@@ -21,7 +21,7 @@ namespace braid::detail {
 
 class operation_table {
 public:
-  using any_handler = std::variant<publish_handler, reasons_handler, plain_handler>;
+  using any_handler = std::variant<publish_handler, reasons_handler, auth_handler, plain_handler>;
 
   explicit operation_table(asio::strand<asio::any_io_executor> strand);
 

@@ -3,8 +3,11 @@
 #include "transport_open.hpp"
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
+#include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 namespace braid::detail {
 
@@ -16,7 +19,53 @@ bool is_certificate_rejected(const std::error_code& ec) {
          ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
 }
 
+namespace {
+
+// Certificate revocation lists from a PEM file and/or text, checked for the
+// broker's own certificate.
+boost::system::error_code add_crls(asio::ssl::context& ctx, const tls_options& tls) {
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx.native_handle());
+  auto add_from = [&](BIO* bio) {
+    int added = 0;
+    while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio, nullptr, nullptr, nullptr)) {
+      X509_STORE_add_crl(store, crl);
+      X509_CRL_free(crl);
+      ++added;
+    }
+    ERR_clear_error(); // the end of the input
+    return added;
+  };
+  for (const auto* source : {&tls.crl_file, &tls.crl_pem}) {
+    if (source->empty()) {
+      continue;
+    }
+    BIO* bio = source == &tls.crl_file
+                   ? BIO_new_file(source->c_str(), "r")
+                   : BIO_new_mem_buf(source->data(), static_cast<int>(source->size()));
+    if (bio == nullptr) { // a file that cannot be read: OpenSSL says why
+      return boost::system::error_code(static_cast<int>(ERR_get_error()),
+                                       asio::error::get_ssl_category());
+    }
+    const int added = add_from(bio);
+    BIO_free(bio);
+    if (added == 0) { // nothing that reads as a CRL
+      return boost::system::error_code(static_cast<int>(ERR_PACK(ERR_LIB_PEM, 0, PEM_R_NO_START_LINE)),
+                                       asio::error::get_ssl_category());
+    }
+  }
+  if (!tls.crl_file.empty() || !tls.crl_pem.empty()) {
+    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
+  }
+  return {};
+}
+
+} // namespace
+
 std::shared_ptr<asio::ssl::context> make_tls_context(const tls_options& tls, std::error_code& ec) {
+  if (tls.context) {
+    ec = {};
+    return tls.context; // the caller's, as it is
+  }
   auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
   boost::system::error_code bec;
   ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -35,8 +84,14 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const tls_options& tls, std
   if (!bec && !tls.ca_path.empty()) {
     ctx->add_verify_path(tls.ca_path, bec);
   }
-  if (!bec && tls.ca_file.empty() && tls.ca_path.empty()) {
+  if (!bec && !tls.ca_pem.empty()) {
+    ctx->add_certificate_authority(asio::buffer(tls.ca_pem), bec);
+  }
+  if (!bec && tls.ca_file.empty() && tls.ca_path.empty() && tls.ca_pem.empty()) {
     ctx->set_default_verify_paths(bec);
+  }
+  if (!bec) {
+    bec = add_crls(*ctx, tls);
   }
   if (!bec && !tls.key_password.empty()) {
     ctx->set_password_callback(
@@ -50,6 +105,12 @@ std::shared_ptr<asio::ssl::context> make_tls_context(const tls_options& tls, std
   }
   if (!bec && !tls.key_file.empty()) {
     ctx->use_private_key_file(tls.key_file, asio::ssl::context::pem, bec);
+  }
+  if (!bec && !tls.cert_pem.empty()) {
+    ctx->use_certificate_chain(asio::buffer(tls.cert_pem), bec);
+  }
+  if (!bec && !tls.key_pem.empty()) {
+    ctx->use_private_key(asio::buffer(tls.key_pem), asio::ssl::context::pem, bec);
   }
   if (!bec && !tls.alpn.empty()) {
     std::string wire; // length-prefixed protocol names

@@ -6,6 +6,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/verify_context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/verify_mode.hpp>
 #include <openssl/ssl.h>
@@ -35,9 +36,20 @@ void prepare_tls(SslStream& stream, const tls_options& tls, const std::string& n
   boost::system::error_code ignored;
   if (tls.insecure_skip_verification) {
     stream.set_verify_mode(asio::ssl::verify_none, ignored);
+  } else if (tls.verify) {
+    stream.set_verify_mode(asio::ssl::verify_peer, ignored);
+    stream.set_verify_callback(
+        [host = asio::ssl::host_name_verification(name),
+         verify = tls.verify](bool preverified, asio::ssl::verify_context& ctx) mutable {
+          return verify(host(preverified, ctx), ctx);
+        },
+        ignored);
   } else {
     stream.set_verify_mode(asio::ssl::verify_peer, ignored);
     stream.set_verify_callback(asio::ssl::host_name_verification(name), ignored);
+  }
+  if (tls.before_handshake) {
+    tls.before_handshake(stream.native_handle());
   }
 }
 

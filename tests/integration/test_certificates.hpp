@@ -5,6 +5,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -48,9 +50,29 @@ public:
            (require_client_certificate ? "true" : "false") + "\n";
   }
 
+  /// The whole text of one of the files.
+  std::string text(const std::string& name) const {
+    std::ifstream in(file(name));
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+
+  /// Revokes `name`.crt and writes the CA's CRL to crl.pem (its path).
+  std::string revoke(const std::string& name) {
+    const std::string d = dir_ + "/";
+    run("touch " + d + "index.txt && echo 01 > " + d + "crlnumber && printf '[ca]\\ndefault_ca=d\\n"
+        "[d]\\ndatabase=" + d + "index.txt\\ncrlnumber=" + d + "crlnumber\\ndefault_md=sha256\\n"
+        "default_crl_days=2\\n' > " + d + "ca.cnf");
+    const std::string ca = "openssl ca -config " + d + "ca.cnf -keyfile " + d + "ca.key -cert " + d +
+                           "ca.crt ";
+    run(ca + "-revoke " + d + name + ".crt");
+    run(ca + "-gencrl -out " + d + "crl.pem");
+    return file("crl.pem");
+  }
+
 private:
   static void run(const std::string& command) {
-    if (std::system((command + " >/dev/null 2>&1").c_str()) != 0) {
+    // In braces, so that the command's own redirections (printf > file) hold.
+    if (std::system(("{ " + command + "; } >/dev/null 2>&1").c_str()) != 0) {
       throw std::runtime_error("failed: " + command);
     }
   }

@@ -1,10 +1,16 @@
 // mqtts:// against a mosquitto TLS listener with certificates made at test
-// time: verification on by default, wrong CA and wrong host name refused.
+// time: verification on by default, wrong CA and wrong host name refused;
+// certificates in memory, a context of the caller's, the verify and
+// before-handshake hooks, CRLs, and giving up on a rejected certificate.
 #include <braid/client.hpp>
 
 #include "mosquitto_broker.hpp"
 #include "test_certificates.hpp"
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/verify_context.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <gtest/gtest.h>
 
 namespace braid {
@@ -115,6 +121,143 @@ TEST_F(Tls, ClientCertificateForMutualTls) {
   ASSERT_TRUE(with.done);
   EXPECT_FALSE(with.ec) << with.ec.message();
   EXPECT_EQ(with.received, "secret");
+}
+
+// --- certificates in memory, a context of your own, verification hooks ---------------
+
+TEST_F(Tls, CaAndClientCertificateFromMemory) {
+  mosquitto_broker broker(certs.listener_config(true));
+  client_options options;
+  options.tls.ca_pem = certs.text("ca.crt");
+  options.tls.cert_pem = certs.text("client.crt");
+  options.tls.key_pem = certs.text("client.key");
+  auto r = round_trip("mqtts://localhost:" + broker.port_string(), options);
+  ASSERT_TRUE(r.done);
+  EXPECT_FALSE(r.ec) << r.ec.message();
+  EXPECT_EQ(r.received, "secret");
+}
+
+TEST_F(Tls, AWrongCaInMemoryIsRefused) {
+  mosquitto_broker broker(certs.listener_config());
+  client_options options;
+  options.tls.ca_pem = certs.text("other.crt");
+  auto r = round_trip("mqtts://localhost:" + broker.port_string(), options);
+  ASSERT_TRUE(r.done);
+  EXPECT_NE(r.ec.message().find("certificate verify failed"), std::string::npos) << r.ec.message();
+}
+
+TEST_F(Tls, AContextYouBuiltIsUsedAsItIs) {
+  mosquitto_broker broker(certs.listener_config(true));
+  auto trusting = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  trusting->load_verify_file(certs.file("ca.crt"));
+  trusting->use_certificate_chain_file(certs.file("client.crt"));
+  trusting->use_private_key_file(certs.file("client.key"), asio::ssl::context::pem);
+  client_options options;
+  options.tls.context = trusting;
+  options.tls.ca_file = certs.file("other.crt"); // not used: the context says what to trust
+  auto r = round_trip("mqtts://localhost:" + broker.port_string(), options);
+  ASSERT_TRUE(r.done);
+  EXPECT_FALSE(r.ec) << r.ec.message();
+  // The same context without the CA: the host is still verified, and fails.
+  options.tls.context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+  auto refused = round_trip("mqtts://localhost:" + broker.port_string(), options);
+  ASSERT_TRUE(refused.done);
+  EXPECT_NE(refused.ec.message().find("certificate verify failed"), std::string::npos)
+      << refused.ec.message();
+}
+
+TEST_F(Tls, AVerifyCallbackSeesTheChainAndCanReject) {
+  mosquitto_broker broker(certs.listener_config());
+  client_options options;
+  options.tls.ca_file = certs.file("ca.crt");
+  std::vector<std::string> subjects;
+  std::vector<bool> preverified;
+  options.tls.verify = [&](bool ok, asio::ssl::verify_context& ctx) {
+    X509* cert = X509_STORE_CTX_get_current_cert(ctx.native_handle());
+    char name[256] = {};
+    X509_NAME_oneline(X509_get_subject_name(cert), name, sizeof name);
+    subjects.emplace_back(name);
+    preverified.push_back(ok);
+    return ok;
+  };
+  auto accepted = round_trip("mqtts://localhost:" + broker.port_string(), options);
+  ASSERT_TRUE(accepted.done);
+  EXPECT_FALSE(accepted.ec) << accepted.ec.message();
+  EXPECT_EQ(subjects, (std::vector<std::string>{"/CN=braid test CA", "/CN=localhost"}));
+  EXPECT_EQ(preverified, (std::vector<bool>{true, true}));
+
+  options.tls.verify = [](bool, asio::ssl::verify_context&) { return false; }; // rejects all
+  auto rejected = round_trip("mqtts://localhost:" + broker.port_string(), options);
+  ASSERT_TRUE(rejected.done);
+  EXPECT_NE(rejected.ec.message().find("certificate verify failed"), std::string::npos)
+      << rejected.ec.message();
+}
+
+TEST_F(Tls, TheVerifyCallbackIsToldOfAWrongHostName) {
+  mosquitto_broker broker(certs.listener_config());
+  client_options options;
+  options.tls.ca_file = certs.file("ca.crt");
+  bool leaf_preverified = true;
+  options.tls.verify = [&](bool ok, asio::ssl::verify_context& ctx) {
+    if (X509_STORE_CTX_get_error_depth(ctx.native_handle()) == 0) {
+      leaf_preverified = ok;
+    }
+    return true; // accepts anyway: the callback decides
+  };
+  // The certificate names "localhost", not 127.0.0.1.
+  auto r = round_trip("mqtts://127.0.0.1:" + broker.port_string(), options);
+  ASSERT_TRUE(r.done);
+  EXPECT_FALSE(r.ec) << r.ec.message();
+  EXPECT_FALSE(leaf_preverified);
+}
+
+TEST_F(Tls, ARevokedBrokerCertificateIsRefused) {
+  mosquitto_broker broker(certs.listener_config());
+  client_options options;
+  options.tls.ca_file = certs.file("ca.crt");
+  // A CRL that revokes another certificate: the broker's passes.
+  options.tls.crl_file = certs.revoke("client");
+  auto not_revoked = round_trip("mqtts://localhost:" + broker.port_string(), options);
+  ASSERT_TRUE(not_revoked.done);
+  EXPECT_FALSE(not_revoked.ec) << not_revoked.ec.message();
+  options.tls.crl_file = certs.revoke("server"); // now the broker's too
+  auto from_file = round_trip("mqtts://localhost:" + broker.port_string(), options);
+  ASSERT_TRUE(from_file.done);
+  EXPECT_NE(from_file.ec.message().find("certificate verify failed"), std::string::npos)
+      << from_file.ec.message();
+  options.tls.crl_file.clear();
+  options.tls.crl_pem = certs.text("crl.pem");
+  auto from_memory = round_trip("mqtts://localhost:" + broker.port_string(), options);
+  ASSERT_TRUE(from_memory.done);
+  EXPECT_NE(from_memory.ec.message().find("certificate verify failed"), std::string::npos)
+      << from_memory.ec.message();
+}
+
+TEST_F(Tls, ACrlThatCannotBeReadFailsAtOnce) {
+  client_options options;
+  options.tls.crl_pem = "not a CRL";
+  auto r = round_trip("mqtts://localhost:1", options);
+  ASSERT_TRUE(r.done);
+  EXPECT_TRUE(r.ec);
+  EXPECT_EQ(r.ec.message().find("Connection refused"), std::string::npos) << r.ec.message();
+}
+
+TEST_F(Tls, BeforeHandshakeGetsEachConnectionsSsl) {
+  mosquitto_broker broker(certs.listener_config());
+  client_options options;
+  options.tls.ca_file = certs.file("ca.crt");
+  int calls = 0;
+  std::string sni;
+  options.tls.before_handshake = [&](ssl_st* ssl) {
+    ++calls;
+    const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    sni = name != nullptr ? name : "";
+  };
+  auto r = round_trip("mqtts://localhost:" + broker.port_string(), options);
+  ASSERT_TRUE(r.done);
+  EXPECT_FALSE(r.ec) << r.ec.message();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(sni, "localhost"); // braid's settings come first
 }
 
 // What a reconnecting client does when the broker's certificate does not verify.

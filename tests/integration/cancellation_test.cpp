@@ -6,20 +6,18 @@
 
 #include "loopback_port.hpp"
 #include "mosquitto_broker.hpp"
+#include "scripted_v5_broker.hpp"
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <gtest/gtest.h>
 
-#include <array>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -494,43 +492,8 @@ struct fixed_authenticator : bp::authenticator {
   }
 };
 
-/// An MQTT 5 server that accepts one connection, answers its CONNECT with a
-/// successful CONNACK, and then reads everything and answers nothing (so a
-/// re-authentication never completes by itself).
-class silent_v5_server {
-public:
-  explicit silent_v5_server(asio::io_context& io)
-      : acceptor_(io, {asio::ip::make_address("127.0.0.1"), 0}), socket_(io) {
-    acceptor_.async_accept(socket_, [this](error_code ec) {
-      if (!ec) {
-        read();
-      }
-    });
-  }
-  std::string port() const { return std::to_string(acceptor_.local_endpoint().port()); }
-
-private:
-  void read() {
-    socket_.async_read_some(asio::buffer(buffer_), [this](error_code ec, std::size_t) {
-      if (ec) {
-        return;
-      }
-      if (!answered_) {
-        answered_ = true; // the first bytes hold the CONNECT: accept it
-        static const std::uint8_t connack[] = {0x20, 0x03, 0x00, 0x00, 0x00};
-        asio::write(socket_, asio::buffer(connack));
-      }
-      read();
-    });
-  }
-  asio::ip::tcp::acceptor acceptor_;
-  asio::ip::tcp::socket socket_;
-  std::array<std::uint8_t, 4096> buffer_{};
-  bool answered_ = false;
-};
-
 TEST_F(Cancellation, AReauthenticationIgnoresTotalAndEndsAtOnceOnPartial) {
-  silent_v5_server server(io);
+  braid::testing::scripted_v5_broker server(io); // answers CONNECT only: AUTH gets nothing
   fixed_authenticator auth;
   auto config = config_for("braid-reauth");
   config.connect_packet.version = bp::protocol_version::v5;

@@ -3,17 +3,13 @@
 // UNSUBACK, from a scripted MQTT 5 broker that puts properties in every
 // acknowledgement (mosquitto sends none).
 #include <braid/client.hpp>
-#include <braid/protocol/decoder.hpp>
-#include <braid/protocol/encoder.hpp>
 
+#include "scripted_v5_broker.hpp"
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
-#include <array>
 #include <optional>
 #include <string>
 
@@ -22,6 +18,7 @@ namespace {
 
 namespace bp = braid::protocol;
 using asio::use_awaitable;
+using braid::testing::scripted_v5_broker;
 
 /// The properties every acknowledgement of the scripted broker carries.
 bp::properties answer_props(const std::string& what) {
@@ -31,74 +28,30 @@ bp::properties answer_props(const std::string& what) {
   return props;
 }
 
-/// Accepts one MQTT 5 connection and answers: CONNACK, PUBACK "no matching
-/// subscribers", PUBREC then PUBCOMP, SUBACK, UNSUBACK, each with
-/// answer_props() naming the packet it answers.
-class answering_broker {
-public:
-  explicit answering_broker(asio::io_context& io)
-      : acceptor_(io, {asio::ip::make_address("127.0.0.1"), 0}), socket_(io) {
-    decoder_.set_version(bp::protocol_version::v5);
-    acceptor_.async_accept(socket_, [this](error_code ec) {
-      if (!ec) {
-        read();
-      }
-    });
-  }
-  std::string port() const { return std::to_string(acceptor_.local_endpoint().port()); }
-
-private:
-  void read() {
-    socket_.async_read_some(asio::buffer(buffer_), [this](error_code ec, std::size_t n) {
-      if (ec) {
-        return;
-      }
-      bp::byte_view in{buffer_.data(), n};
-      while (!in.empty()) {
-        bp::packet p;
-        const auto r = decoder_.feed(in, p);
-        in = in.subspan(r.consumed);
-        if (r.status != bp::decode_status::packet_ready) {
-          break;
-        }
-        answer(p);
-      }
-      read();
-    });
-  }
-  void answer(const bp::packet& p) {
-    if (std::holds_alternative<bp::connect>(p)) {
-      send(bp::connack{});
-    } else if (const auto* m = std::get_if<bp::publish>(&p)) {
-      if (m->qos == bp::qos::at_least_once) {
-        send(bp::puback{m->packet_id, bp::reason_code::no_matching_subscribers,
-                        answer_props("puback")});
-      } else if (m->qos == bp::qos::exactly_once) {
-        send(bp::pubrec{m->packet_id, bp::reason_code::success, answer_props("pubrec")});
-      }
-    } else if (const auto* rel = std::get_if<bp::pubrel>(&p)) {
-      send(bp::pubcomp{rel->packet_id, bp::reason_code::success, answer_props("pubcomp")});
-    } else if (const auto* s = std::get_if<bp::subscribe>(&p)) {
-      send(bp::suback{s->packet_id, {bp::reason_code::granted_qos_1}, answer_props("suback")});
-    } else if (const auto* u = std::get_if<bp::unsubscribe>(&p)) {
-      send(bp::unsuback{u->packet_id, {bp::reason_code::success}, answer_props("unsuback")});
+/// The scripted broker's answers: PUBACK "no matching subscribers", PUBREC
+/// then PUBCOMP, SUBACK, UNSUBACK, each with answer_props() naming the packet.
+std::vector<bp::packet> acknowledge(const bp::packet& p) {
+  if (const auto* m = std::get_if<bp::publish>(&p)) {
+    if (m->qos == bp::qos::at_least_once) {
+      return {bp::puback{m->packet_id, bp::reason_code::no_matching_subscribers,
+                         answer_props("puback")}};
     }
+    if (m->qos == bp::qos::exactly_once) {
+      return {bp::pubrec{m->packet_id, bp::reason_code::success, answer_props("pubrec")}};
+    }
+  } else if (const auto* rel = std::get_if<bp::pubrel>(&p)) {
+    return {bp::pubcomp{rel->packet_id, bp::reason_code::success, answer_props("pubcomp")}};
+  } else if (const auto* s = std::get_if<bp::subscribe>(&p)) {
+    return {bp::suback{s->packet_id, {bp::reason_code::granted_qos_1}, answer_props("suback")}};
+  } else if (const auto* u = std::get_if<bp::unsubscribe>(&p)) {
+    return {bp::unsuback{u->packet_id, {bp::reason_code::success}, answer_props("unsuback")}};
   }
-  void send(const bp::packet& p) {
-    bp::output_buffer out;
-    ASSERT_FALSE(bp::encode(p, bp::protocol_version::v5, out));
-    asio::write(socket_, asio::buffer(out.data(), out.size()));
-  }
-
-  asio::ip::tcp::acceptor acceptor_;
-  asio::ip::tcp::socket socket_;
-  std::array<std::uint8_t, 4096> buffer_{};
-  bp::decoder decoder_;
-};
+  return {};
+}
 
 TEST(Results, AcknowledgementsReachTheHandlerWithPropertiesAndPacketIds) {
   asio::io_context io;
-  answering_broker broker(io);
+  scripted_v5_broker broker(io, acknowledge);
   bp::session_config config;
   config.connect_packet.version = bp::protocol_version::v5;
   config.connect_packet.client_id = "braid-results";
@@ -161,7 +114,7 @@ TEST(Results, AcknowledgementsReachTheHandlerWithPropertiesAndPacketIds) {
 // Handlers written for the reason code alone keep working.
 TEST(Results, HandlersTakingTheReasonCodeOrTheVectorStillWork) {
   asio::io_context io;
-  answering_broker broker(io);
+  scripted_v5_broker broker(io, acknowledge);
   bp::session_config config;
   config.connect_packet.version = bp::protocol_version::v5;
   config.connect_packet.client_id = "braid-results-compat";

@@ -108,7 +108,9 @@ private:
     auto [buffer, handler] = std::move(*pending_read);
     pending_read.reset();
     const auto n = std::min(buffer.size(), c.data.size());
-    std::memcpy(buffer.data(), c.data.data(), n);
+    if (n > 0) { // an empty chunk (an error) has no data to copy
+      std::memcpy(buffer.data(), c.data.data(), n);
+    }
     post(std::move(handler), c.ec, n);
   }
   void post(io_handler h, std::error_code ec, std::size_t n) {

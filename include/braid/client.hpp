@@ -36,8 +36,8 @@
 #include <braid/client_errors.hpp>
 #include <braid/client_options.hpp>
 #include <braid/connection_info.hpp>
-#include <braid/operation_results.hpp>
 #include <braid/detail/client_impl.hpp>
+#include <braid/operation_results.hpp>
 #include <braid/protocol/packets.hpp>
 #include <braid/protocol/session/session.hpp>
 

@@ -33,8 +33,8 @@ void client_impl::connect(std::vector<std::string> urls, connect_handler handler
 }
 
 void client_impl::connect_urls(std::vector<broker_url> urls, connect_handler handler) {
-  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
-                      pending_cancellation::target::connect);
+  auto cancel =
+      watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::connect);
   asio::dispatch(strand_, [self = shared_from_this(), urls = std::move(urls),
                            h = std::move(handler), cancel]() mutable {
     if (self->io_.is_open() || self->connect_handler_) {

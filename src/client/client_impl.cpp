@@ -71,8 +71,8 @@ bool client_impl::in_profile(operation op) const {
 }
 
 void client_impl::publish(bp::publish message, publish_handler handler) {
-  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
-                      pending_cancellation::target::request);
+  auto cancel =
+      watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::request);
   asio::dispatch(strand_, [self = shared_from_this(), m = std::move(message),
                            h = std::move(handler), cancel]() mutable {
     if (!self->in_profile(operation::publish)) {
@@ -116,8 +116,8 @@ void client_impl::request(Handler handler, const cancellation_ptr& cancel, Start
 
 void client_impl::subscribe(std::vector<bp::subscription> subscriptions, bp::properties props,
                             reasons_handler handler) {
-  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
-                      pending_cancellation::target::request);
+  auto cancel =
+      watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::request);
   asio::dispatch(strand_, [self = shared_from_this(), s = std::move(subscriptions),
                            p = std::move(props), h = std::move(handler), cancel]() mutable {
     self->request(
@@ -134,8 +134,8 @@ void client_impl::subscribe(std::vector<bp::subscription> subscriptions, bp::pro
 
 void client_impl::unsubscribe(std::vector<std::string> filters, bp::properties props,
                               reasons_handler handler) {
-  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
-                      pending_cancellation::target::request);
+  auto cancel =
+      watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::request);
   asio::dispatch(strand_, [self = shared_from_this(), f = std::move(filters), p = std::move(props),
                            h = std::move(handler), cancel]() mutable {
     self->request(
@@ -151,8 +151,8 @@ void client_impl::unsubscribe(std::vector<std::string> filters, bp::properties p
 }
 
 void client_impl::ping(plain_handler handler) {
-  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
-                      pending_cancellation::target::request);
+  auto cancel =
+      watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::request);
   asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler), cancel]() mutable {
     self->request(std::move(h), cancel,
                   [&](bp::request_id& id) { return self->session_.ping(id, self->now_ms()); });
@@ -183,8 +183,8 @@ void client_impl::disconnect(bp::reason_code reason, bp::properties props, plain
 }
 
 void client_impl::reauthenticate(auth_handler handler) {
-  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
-                      pending_cancellation::target::request);
+  auto cancel =
+      watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::request);
   asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler), cancel]() mutable {
     self->request(
         std::move(h), cancel,
@@ -202,8 +202,8 @@ void client_impl::set_window(std::uint16_t window) {
 }
 
 void client_impl::receive(receive_handler handler) {
-  auto cancel = watch(asio::get_associated_cancellation_slot(handler),
-                      pending_cancellation::target::receive);
+  auto cancel =
+      watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::receive);
   asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler), cancel]() mutable {
     if (!self->in_profile(operation::receive)) {
       post_completion(std::move(h), self->strand_, client_errc::not_in_profile, bp::publish{});

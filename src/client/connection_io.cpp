@@ -38,10 +38,8 @@ void connection_io::read() {
   reading_ = true;
   std::shared_ptr<connection_io> self(owner_.keep_alive(), this);
   transport_->async_read_some(asio::buffer(read_buffer_),
-                              [self = std::move(self), g = generation_](std::error_code ec,
-                                                                        std::size_t n) {
-                                self->on_read(g, ec, n);
-                              });
+                              [self = std::move(self), g = generation_](
+                                  std::error_code ec, std::size_t n) { self->on_read(g, ec, n); });
 }
 
 void connection_io::on_read(std::uint64_t generation, std::error_code ec, std::size_t n) {
@@ -63,11 +61,9 @@ void connection_io::on_read(std::uint64_t generation, std::error_code ec, std::s
 void connection_io::write() {
   write_in_flight_ = true;
   std::shared_ptr<connection_io> self(owner_.keep_alive(), this);
-  transport_->async_write(
-      asio::buffer(writing_.data(), writing_.size()),
-      [self = std::move(self), g = generation_](std::error_code ec, std::size_t) {
-        self->on_written(g, ec);
-      });
+  transport_->async_write(asio::buffer(writing_.data(), writing_.size()),
+                          [self = std::move(self), g = generation_](
+                              std::error_code ec, std::size_t) { self->on_written(g, ec); });
   // The trace is a user callback that may call the client: it runs once the
   // write is under way, so that what it causes waits for the next write.
   if (trace_) {

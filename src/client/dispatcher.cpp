@@ -12,12 +12,12 @@ dispatcher::dispatcher(asio::strand<asio::any_io_executor> strand, std::size_t q
 }
 
 void dispatcher::add_route(std::uint64_t id, std::string filter, message_handler handler) {
-  routes_.push_back(
-      {id, std::move(filter), std::make_shared<message_handler>(std::move(handler))});
+  routes_.push_back({id, std::move(filter), std::make_shared<message_handler>(std::move(handler))});
 }
 
 bool dispatcher::remove_route(std::uint64_t id) {
-  auto it = std::find_if(routes_.begin(), routes_.end(), [id](const auto& r) { return r.id == id; });
+  auto it =
+      std::find_if(routes_.begin(), routes_.end(), [id](const auto& r) { return r.id == id; });
   if (it == routes_.end()) {
     return false;
   }

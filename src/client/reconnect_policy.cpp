@@ -29,8 +29,7 @@ reconnect_policy::reconnect_policy(bool enabled, backoff delays,
 
 reconnect_policy::reconnect_policy(const client_options& options)
     : reconnect_policy(options.reconnect.enabled, delays_of(options.reconnect),
-                       options.connect_timeout,
-                       options.reconnect.retry_tls_verification_failures) {
+                       options.connect_timeout, options.reconnect.retry_tls_verification_failures) {
 }
 
 void reconnect_policy::start(std::vector<broker_url> urls) {

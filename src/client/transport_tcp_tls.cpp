@@ -49,8 +49,9 @@ boost::system::error_code add_crls(asio::ssl::context& ctx, const tls_options& t
     const int added = add_from(bio);
     BIO_free(bio);
     if (added == 0) { // nothing that reads as a CRL
-      return boost::system::error_code(static_cast<int>(ERR_PACK(ERR_LIB_PEM, 0, PEM_R_NO_START_LINE)),
-                                       asio::error::get_ssl_category());
+      return boost::system::error_code(
+          static_cast<int>(ERR_PACK(ERR_LIB_PEM, 0, PEM_R_NO_START_LINE)),
+          asio::error::get_ssl_category());
     }
   }
   if (!tls.crl_file.empty() || !tls.crl_pem.empty()) {

@@ -59,8 +59,7 @@ bp::session_config persistent(std::string id) {
 client_options reconnecting() {
   client_options o;
   o.reconnect.enabled = true;
-  o.reconnect.policy = {std::chrono::milliseconds(10), std::chrono::milliseconds(200), 2.0,
-                        0.5};
+  o.reconnect.policy = {std::chrono::milliseconds(10), std::chrono::milliseconds(200), 2.0, 0.5};
   o.reconnect.random = [] { return 0.5; };
   return o;
 }

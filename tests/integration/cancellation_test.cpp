@@ -177,14 +177,13 @@ TEST_F(Cancellation, ReceiveCancellationRacingADeliveryCompletesOnceAndLosesNoth
     subscribe(c, "race/t");
     outcome receive;
     std::vector<std::string> got;
-    c.async_receive(
-        asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, bp::publish m) {
-          ++receive.calls;
-          receive.ec = ec;
-          if (!ec) {
-            got.push_back(text(m.payload));
-          }
-        }));
+    c.async_receive(asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, bp::publish m) {
+      ++receive.calls;
+      receive.ec = ec;
+      if (!ec) {
+        got.push_back(text(m.payload));
+      }
+    }));
     c.async_publish("race/t", bp::to_bytes("m"), bp::qos::at_least_once, false,
                     [](error_code, bp::reason_code) {});
     run_until([&] { return receive.done(); });
@@ -224,12 +223,12 @@ TEST_F(Cancellation, AQueuedPublishIsWithdrawnUnderEveryType) {
                       ++first.calls;
                       first.ec = ec;
                     });
-    c.async_publish("q/t", bp::to_bytes("2"), bp::qos::at_least_once, false,
-                    asio::bind_cancellation_slot(signal.slot(),
-                                                 [&](error_code ec, bp::reason_code) {
-                                                   ++second.calls;
-                                                   second.ec = ec;
-                                                 }));
+    c.async_publish(
+        "q/t", bp::to_bytes("2"), bp::qos::at_least_once, false,
+        asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, bp::reason_code) {
+          ++second.calls;
+          second.ec = ec;
+        }));
     signal.emit(type);
     run_until([&] { return first.done() && second.done() && !seen.empty(); });
     run_for(100ms);
@@ -264,11 +263,10 @@ TEST_F(Cancellation, APublishBlockedOnAFullQueueIsWithdrawn) {
                     });
   }
   c.async_publish("b/t", bp::to_bytes("3"), bp::qos::at_least_once, false,
-                  asio::bind_cancellation_slot(signal.slot(),
-                                               [&](error_code ec, bp::reason_code) {
-                                                 ++blocked.calls;
-                                                 blocked.ec = ec;
-                                               }));
+                  asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, bp::reason_code) {
+                    ++blocked.calls;
+                    blocked.ec = ec;
+                  }));
   signal.emit(ct::total);
   run_until([&] { return completed == 2 && blocked.done() && seen.size() == 2; });
   run_for(100ms);
@@ -289,12 +287,12 @@ TEST_F(Cancellation, ASentPublishIgnoresTotalAndEndsAtOnceOnPartialOrTerminal) {
     connect(c);
     asio::cancellation_signal signal;
     outcome publish;
-    c.async_publish("s/t", bp::to_bytes("sent"), bp::qos::at_least_once, false,
-                    asio::bind_cancellation_slot(signal.slot(),
-                                                 [&](error_code ec, bp::reason_code) {
-                                                   ++publish.calls;
-                                                   publish.ec = ec;
-                                                 }));
+    c.async_publish(
+        "s/t", bp::to_bytes("sent"), bp::qos::at_least_once, false,
+        asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, bp::reason_code) {
+          ++publish.calls;
+          publish.ec = ec;
+        }));
     signal.emit(type);
     run_until([&] { return publish.done() && !seen.empty(); });
     run_for(50ms);
@@ -332,12 +330,12 @@ TEST_F(Cancellation, PublishCancellationRacingItsAcknowledgementCompletesOnce) {
     self = &c;
     connect(c);
     outcome publish;
-    c.async_publish("a/t", bp::to_bytes("x"), bp::qos::at_least_once, false,
-                    asio::bind_cancellation_slot(signal.slot(),
-                                                 [&](error_code ec, bp::reason_code) {
-                                                   ++publish.calls;
-                                                   publish.ec = ec;
-                                                 }));
+    c.async_publish(
+        "a/t", bp::to_bytes("x"), bp::qos::at_least_once, false,
+        asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, bp::reason_code) {
+          ++publish.calls;
+          publish.ec = ec;
+        }));
     run_until([&] { return publish.done(); });
     run_for(50ms);
     EXPECT_EQ(publish.calls, 1);
@@ -431,24 +429,24 @@ TEST_F(Cancellation, AnUnsentUnsubscribeIsWithdrawnAndASentOneEndsOnPartial) {
            counting_sent<bp::unsubscribe>(unsubscribes_sent));
   asio::cancellation_signal unsent_signal, sent_signal;
   outcome unsent, sent;
-  c.async_unsubscribe({"x/t"}, asio::bind_cancellation_slot(
-                                   unsent_signal.slot(),
-                                   [&](error_code ec, std::vector<bp::reason_code>) {
-                                     ++unsent.calls;
-                                     unsent.ec = ec;
-                                   }));
+  c.async_unsubscribe(
+      {"x/t"}, asio::bind_cancellation_slot(unsent_signal.slot(),
+                                            [&](error_code ec, std::vector<bp::reason_code>) {
+                                              ++unsent.calls;
+                                              unsent.ec = ec;
+                                            }));
   unsent_signal.emit(ct::total);
   run_until([&] { return unsent.done(); });
   connect(c);
   run_for(50ms);
   EXPECT_EQ(unsent.ec, aborted);
   EXPECT_EQ(unsubscribes_sent, 0);
-  c.async_unsubscribe({"x/t"}, asio::bind_cancellation_slot(
-                                   sent_signal.slot(),
-                                   [&](error_code ec, std::vector<bp::reason_code>) {
-                                     ++sent.calls;
-                                     sent.ec = ec;
-                                   }));
+  c.async_unsubscribe(
+      {"x/t"}, asio::bind_cancellation_slot(sent_signal.slot(),
+                                            [&](error_code ec, std::vector<bp::reason_code>) {
+                                              ++sent.calls;
+                                              sent.ec = ec;
+                                            }));
   sent_signal.emit(ct::partial);
   run_until([&] { return sent.done(); });
   run_for(50ms);
@@ -508,10 +506,11 @@ TEST_F(Cancellation, AReauthenticationIgnoresTotalAndEndsAtOnceOnPartial) {
   ASSERT_TRUE(connected);
   asio::cancellation_signal signal;
   outcome reauth;
-  c.async_reauthenticate(asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, auth_result) {
-    ++reauth.calls;
-    reauth.ec = ec;
-  }));
+  c.async_reauthenticate(
+      asio::bind_cancellation_slot(signal.slot(), [&](error_code ec, auth_result) {
+        ++reauth.calls;
+        reauth.ec = ec;
+      }));
   run_for(50ms);
   signal.emit(ct::total); // the AUTH is out: nothing to withdraw
   run_for(100ms);

@@ -89,11 +89,11 @@ TEST(Routing, ARemovedRouteGetsNothingMore) {
   const auto id = c.route("u/#", [&](const bp::publish& m) { routed.push_back(text(m.payload)); });
   std::string unrouted;
   c.async_connect("127.0.0.1", broker.port_string(), [&](error_code, bp::connack) {
-    c.async_subscribe({{"u/#", {bp::qos::at_least_once}}}, [&](error_code,
-                                                               std::vector<bp::reason_code>) {
-      c.async_publish("u/1", bp::to_bytes("first"), bp::qos::at_least_once, false,
-                      [](error_code, bp::reason_code) {});
-    });
+    c.async_subscribe({{"u/#", {bp::qos::at_least_once}}},
+                      [&](error_code, std::vector<bp::reason_code>) {
+                        c.async_publish("u/1", bp::to_bytes("first"), bp::qos::at_least_once, false,
+                                        [](error_code, bp::reason_code) {});
+                      });
   });
   io.run_for(std::chrono::milliseconds(300));
   ASSERT_EQ(routed, std::vector<std::string>{"first"});

@@ -59,11 +59,15 @@ public:
   /// Revokes `name`.crt and writes the CA's CRL to crl.pem (its path).
   std::string revoke(const std::string& name) {
     const std::string d = dir_ + "/";
-    run("touch " + d + "index.txt && echo 01 > " + d + "crlnumber && printf '[ca]\\ndefault_ca=d\\n"
-        "[d]\\ndatabase=" + d + "index.txt\\ncrlnumber=" + d + "crlnumber\\ndefault_md=sha256\\n"
-        "default_crl_days=2\\n' > " + d + "ca.cnf");
-    const std::string ca = "openssl ca -config " + d + "ca.cnf -keyfile " + d + "ca.key -cert " + d +
-                           "ca.crt ";
+    run("touch " + d + "index.txt && echo 01 > " + d +
+        "crlnumber && printf '[ca]\\ndefault_ca=d\\n"
+        "[d]\\ndatabase=" +
+        d + "index.txt\\ncrlnumber=" + d +
+        "crlnumber\\ndefault_md=sha256\\n"
+        "default_crl_days=2\\n' > " +
+        d + "ca.cnf");
+    const std::string ca =
+        "openssl ca -config " + d + "ca.cnf -keyfile " + d + "ca.key -cert " + d + "ca.crt ";
     run(ca + "-revoke " + d + name + ".crt");
     run(ca + "-gencrl -out " + d + "crl.pem");
     return file("crl.pem");

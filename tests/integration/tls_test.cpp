@@ -9,9 +9,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/verify_context.hpp>
+#include <gtest/gtest.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <gtest/gtest.h>
 
 namespace braid {
 namespace {

@@ -1,10 +1,9 @@
 // One run of a workload: connect, subscribe, the measured phase, teardown.
-#include "measure.hpp"
-#include "workload.hpp"
-
 #include <braid/client.hpp>
 #include <braid/store/sqlite_store.hpp>
 
+#include "measure.hpp"
+#include "workload.hpp"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <unistd.h>

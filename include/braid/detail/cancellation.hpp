@@ -26,8 +26,8 @@ struct pending_cancellation {
   explicit pending_cancellation(target t) : what(t) {}
 
   target what;
-  bool started = false;   ///< the operation is on the strand, with `id`
-  std::uint64_t id = 0;   ///< request id or receive ticket
+  bool started = false; ///< the operation is on the strand, with `id`
+  std::uint64_t id = 0; ///< request id or receive ticket
   asio::cancellation_type early = asio::cancellation_type::none; ///< came before it started
 };
 

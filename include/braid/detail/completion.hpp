@@ -6,9 +6,9 @@
 #include <braid/protocol/packets.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
-#include <boost/asio/error.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/system/error_code.hpp>
 
@@ -37,8 +37,7 @@ using receive_handler = asio::any_completion_handler<void(error_code, bp::publis
 /// equal to asio::error values; braid's std::error_code categories convert.
 template <class Handler, class Executor, class... Args>
 void post_completion(Handler handler, const Executor& strand, error_code ec, Args... args) {
-  asio::post(strand, [strand, ec, h = std::move(handler),
-                      ... a = std::move(args)]() mutable {
+  asio::post(strand, [strand, ec, h = std::move(handler), ... a = std::move(args)]() mutable {
     auto ex = asio::get_associated_executor(h, strand);
     asio::dispatch(ex, [ec, h = std::move(h), ... b = std::move(a)]() mutable {
       std::move(h)(ec, std::move(b)...);

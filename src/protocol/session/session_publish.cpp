@@ -333,8 +333,8 @@ void session::finish_publish(std::uint64_t sequence, std::uint16_t packet_id, st
   send_what_fits();
 }
 
-void session::complete_publish(request_id id, std::error_code ec, reason_code rc,
-                               properties props, std::uint16_t packet_id) {
+void session::complete_publish(request_id id, std::error_code ec, reason_code rc, properties props,
+                               std::uint16_t packet_id) {
   request_completed done;
   done.id = id;
   done.kind = request_kind::publish;

@@ -1,7 +1,7 @@
 // The reconnecting service's decisions without sockets or real time: failover
 // through the list of brokers, the last good broker first, backoff growth and
-// cap (randomness injected), jitter spread at the cap, giving up on a permanent refusal, the retry at
-// once with MQTT 3.1, the connect timeout, and a reset after a CONNACK.
+// cap (randomness injected), jitter spread at the cap, giving up on a permanent refusal, the retry
+// at once with MQTT 3.1, the connect timeout, and a reset after a CONNACK.
 #include <braid/detail/reconnect_policy.hpp>
 
 #include <gtest/gtest.h>
@@ -26,8 +26,7 @@ const std::vector<broker_url> three{url("a"), url("b"), url("c")};
 
 /// Delays 100, 200, 400 ... up to 1000 ms, no jitter; connect timeout 300 ms.
 reconnect_policy make_policy(bool enabled = true) {
-  return reconnect_policy(enabled,
-                          backoff({milliseconds(100), milliseconds(1000), 2.0, 0.0}),
+  return reconnect_policy(enabled, backoff({milliseconds(100), milliseconds(1000), 2.0, 0.0}),
                           milliseconds(300));
 }
 
@@ -127,10 +126,10 @@ TEST(ReconnectPolicy, TheDelayGrowsByTheFactorUpToTheMaximum) {
 TEST(ReconnectPolicy, JitterComesFromTheInjectedRandomness) {
   std::vector<double> draws{0.5, 0.25};
   std::size_t next = 0;
-  reconnect_policy policy(true,
-                          backoff({milliseconds(100), milliseconds(1000), 2.0, 0.4},
-                                  [&] { return draws[next++]; }),
-                          milliseconds(300));
+  reconnect_policy policy(
+      true,
+      backoff({milliseconds(100), milliseconds(1000), 2.0, 0.4}, [&] { return draws[next++]; }),
+      milliseconds(300));
   policy.start({url("a")});
   policy.begin_attempt(0);
   EXPECT_EQ(policy.open_failed(), retry(milliseconds(80), 1)); // 100 * (1 - 0.4 * 0.5)
@@ -254,13 +253,13 @@ TEST(ReconnectPolicy, WithAListEveryBrokerMustRejectTheCertificate) {
   auto policy = make_policy();
   policy.start(three);
   policy.begin_attempt(0);
-  EXPECT_EQ(policy.open_failed(true), next_broker());     // a
+  EXPECT_EQ(policy.open_failed(true), next_broker()); // a
   policy.begin_attempt(0);
-  EXPECT_EQ(policy.open_failed(false), next_broker());    // b: refused connection
+  EXPECT_EQ(policy.open_failed(false), next_broker()); // b: refused connection
   policy.begin_attempt(0);
   EXPECT_EQ(policy.open_failed(true), retry(milliseconds(100), 1)); // c; b may recover
   policy.begin_attempt(0);
-  EXPECT_EQ(policy.open_failed(true), next_broker(1));    // a again
+  EXPECT_EQ(policy.open_failed(true), next_broker(1)); // a again
   policy.begin_attempt(0);
   EXPECT_EQ(policy.open_failed(true).what, kind::give_up); // b too: all three rejected
 }
@@ -270,7 +269,7 @@ TEST(ReconnectPolicy, AConnackForgetsTheRejections) {
   policy.start({url("a"), url("b")});
   policy.begin_attempt(0);
   EXPECT_EQ(policy.open_failed(true), next_broker()); // a
-  policy.begin_attempt(0);                             // b accepts
+  policy.begin_attempt(0);                            // b accepts
   policy.connected();
   EXPECT_EQ(policy.connection_ended(), retry(milliseconds(100), 1));
   policy.begin_attempt(0); // b, now rejecting: a's rejection was forgotten

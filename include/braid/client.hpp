@@ -349,6 +349,43 @@ public:
   }
 
   /// Names a route, for remove_route.
+  /// With protocol::session_config::manual_acknowledgement: the application
+  /// has processed `message` (as delivered by async_receive, a route or the
+  /// message handler); its PUBACK (QoS 1) or PUBREC (QoS 2) goes to the
+  /// broker. Until then the broker counts the message as in flight, so a
+  /// slow application holds the broker back (Receive Maximum in MQTT 5, the
+  /// broker's in-flight limit in MQTT 3) instead of losing messages, and the
+  /// client stops reading once session_config::unacknowledged_limit messages
+  /// wait. A message not acknowledged when the connection is lost is sent
+  /// again by the broker (persistent session): while it is still held it is
+  /// not delivered again, and its acknowledgement goes out on the new
+  /// connection once the broker has resent it. May be called from any thread.
+  /// `reason` (MQTT 5) is the PUBACK / PUBREC reason code: a failure (0x80
+  /// and above) tells the broker the message was not accepted.
+  ///
+  /// Handler: void(error_code).
+  /// Completes: at once, when the acknowledgement is written or held for the
+  ///   broker's resend.
+  /// Errors: session_errc::not_awaiting_acknowledgement (QoS 0, acknowledged
+  ///   already, manual acknowledgement off, or the broker lost the session
+  ///   and will not send the message again); session_errc::invalid_request
+  ///   (a reason code PUBACK / PUBREC cannot carry).
+  /// Cancellation: not supported (it completes at once).
+  template <class Token>
+  auto async_acknowledge(const protocol::publish& message, protocol::reason_code reason,
+                         Token&& token) {
+    return asio::async_initiate<Token, void(error_code)>(
+        [impl = impl_](auto handler, protocol::qos q, std::uint16_t id, protocol::reason_code r) {
+          impl->acknowledge(q, id, r, std::move(handler));
+        },
+        token, message.qos, message.packet_id, reason);
+  }
+
+  template <class Token>
+  auto async_acknowledge(const protocol::publish& message, Token&& token) {
+    return async_acknowledge(message, protocol::reason_code::success, std::forward<Token>(token));
+  }
+
   using route_id = std::uint64_t;
 
   /// Messages whose topic matches `filter` go to `handler` (every matching

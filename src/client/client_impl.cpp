@@ -210,13 +210,22 @@ void client_impl::receive(receive_handler handler) {
       return;
     }
     const auto ticket = cancel ? ++self->receive_tickets_ : 0;
-    // The queue drained below half: the socket is read again.
-    if (self->dispatcher_.receive(std::move(h), ticket) && self->session_.reading_paused()) {
-      self->session_.set_reading_paused(false, self->now_ms());
-      self->start_read();
+    if (self->dispatcher_.receive(std::move(h), ticket)) {
+      self->resume_reading(); // the queue drained below half
     }
     self->started(cancel, ticket);
   });
+}
+
+void client_impl::acknowledge(bp::qos q, std::uint16_t packet_id, bp::reason_code reason,
+                              plain_handler handler) {
+  asio::dispatch(
+      strand_, [self = shared_from_this(), q, packet_id, reason, h = std::move(handler)]() mutable {
+        auto ec = self->session_.acknowledge(q, packet_id, reason, self->now_ms());
+        self->flush();
+        self->resume_reading();
+        post_completion(std::move(h), self->strand_, ec);
+      });
 }
 
 void client_impl::set_message_handler(message_handler handler) {

@@ -174,10 +174,20 @@ void client_impl::connected(bp::connected& done) {
   }
 }
 
+// Back-pressure: the socket is not read while the receive queue is full or
+// the application holds as many unacknowledged messages as it may (manual
+// acknowledgement); resume_reading() reads it again.
 void client_impl::deliver(bp::publish message) {
-  if (dispatcher_.deliver(std::move(message)) && !session_.reading_paused()) {
-    // Back-pressure: the socket is read again once the queue drains.
+  const bool queue_full = dispatcher_.deliver(std::move(message));
+  if ((queue_full || session_.acknowledgements_full()) && !session_.reading_paused()) {
     session_.set_reading_paused(true, now_ms());
+  }
+}
+
+void client_impl::resume_reading() {
+  if (session_.reading_paused() && dispatcher_.has_room() && !session_.acknowledgements_full()) {
+    session_.set_reading_paused(false, now_ms());
+    start_read();
   }
 }
 

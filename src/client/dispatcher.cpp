@@ -84,8 +84,7 @@ bool dispatcher::receive(receive_handler handler, std::uint64_t ticket) {
   auto m = std::move(received_.front());
   received_.pop_front();
   post_completion(std::move(handler), strand_, std::error_code{}, std::move(m));
-  // Below half the limit; empty, whatever the limit (a limit of 1 resumes too).
-  return received_.empty() || received_.size() < queue_limit_ / 2;
+  return has_room();
 }
 
 bool dispatcher::cancel_receive(std::uint64_t ticket) {

@@ -1,10 +1,13 @@
 // Drives a session with random broker packets, raw bytes, application
-// requests, timers, reconnects, paused reading, blocked publishes and a
-// consumer that declines messages, and checks invariants after every step:
+// requests, timers, reconnects, paused reading, blocked publishes, a
+// consumer that declines messages and one that acknowledges them itself
+// (manual acknowledgement), and checks invariants after every step:
 //   - every byte the session writes decodes as a valid packet;
 //   - a new PUBLISH/SUBSCRIBE/UNSUBSCRIBE never takes a packet id in use;
 //   - QoS 1/2 publishes in flight never exceed the window;
 //   - an incoming QoS 2 message is delivered once per packet id until PUBREL;
+//   - under manual acknowledgement, unacknowledged() counts the QoS 1/2
+//     deliveries not yet acknowledged (none after the broker lost the session);
 //   - the store commits before the output is taken (make_durable); when a
 //     commit fails, nothing of it goes out, the records that were not durable
 //     complete with the store's error and leave the store, and the rest stays.
@@ -61,6 +64,8 @@ private:
         return m.payload.empty() || (m.payload[0] & 1) == 0;
       };
     }
+    c.manual_acknowledgement = in.ConsumeBool();
+    c.unacknowledged_limit = in.ConsumeIntegralInRange<std::uint16_t>(0, 6);
     return c;
   }
 
@@ -78,7 +83,7 @@ private:
 
   void step() {
     ids_before_ = snapshot_ids();
-    switch (in_.ConsumeIntegralInRange(0, 16)) {
+    switch (in_.ConsumeIntegralInRange(0, 17)) {
     case 0: { // raw bytes from the broker
       auto raw = in_.ConsumeBytes<std::uint8_t>(in_.ConsumeIntegralInRange<std::size_t>(0, 16));
       session_.bytes_received(raw, now_);
@@ -180,8 +185,30 @@ private:
     case 16: // the runner gives up: publishes waiting for room fail
       session_.fail_blocked_publishes(bp::session_errc::connection_lost, now_);
       break;
+    case 17: { // the application acknowledges a message it processed
+      const auto q = in_.ConsumeBool() ? bp::qos::at_least_once : bp::qos::exactly_once;
+      const auto pid = id();
+      const auto reason =
+          in_.ConsumeBool() ? bp::reason_code::success : bp::reason_code::unspecified_error;
+      if (!session_.acknowledge(q, pid, reason, now_)) {
+        --unacknowledged_;
+        if (q == bp::qos::exactly_once && bp::is_error(reason) &&
+            version() == bp::protocol_version::v5) {
+          delivered_.erase(pid); // a failing PUBREC ends the exchange (now, or on the resend)
+        }
+      }
+      break;
+    }
     }
     for (const auto& a : session_.actions()) {
+      if (const auto* c = std::get_if<bp::connected>(&a); c && !c->ack.session_present) {
+        unacknowledged_ = 0; // what was held has nowhere to go
+      }
+      if (const auto* m = std::get_if<bp::message_received>(&a);
+          m && session_.config().manual_acknowledgement &&
+          m->message.qos != bp::qos::at_most_once) {
+        ++unacknowledged_;
+      }
       if (const auto* m = std::get_if<bp::message_received>(&a)) {
         // A resend (DUP 1) of an id awaiting PUBREL is never delivered again;
         // DUP 0 with such an id is another message (dup_flag_marks_resends).
@@ -191,6 +218,8 @@ private:
         }
       }
     }
+    require(session_.unacknowledged() == unacknowledged_,
+            "unacknowledged() is not the deliveries waiting for acknowledge()");
     require(session_.in_flight() <= session_.config().window,
             "more QoS 1/2 publishes in flight than the window");
   }
@@ -274,6 +303,7 @@ private:
   bp::session session_;
   std::uint64_t now_ = 1'000;
   std::set<std::uint16_t> delivered_;
+  std::size_t unacknowledged_ = 0; // manual acknowledgement: deliveries not acknowledged
   std::bitset<65536> ids_before_;
 };
 

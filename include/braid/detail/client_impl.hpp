@@ -62,6 +62,8 @@ public:
   void reauthenticate(auth_handler handler);
   void set_window(std::uint16_t window);
   void receive(receive_handler handler);
+  void acknowledge(bp::qos q, std::uint16_t packet_id, bp::reason_code reason,
+                   plain_handler handler);
   void set_message_handler(message_handler handler);
   std::uint64_t add_route(std::string filter, message_handler handler);
   void remove_route(std::uint64_t id);
@@ -118,6 +120,7 @@ private:
   void handle_actions(std::vector<bp::action>& batch);
   void connected(bp::connected& done);
   void deliver(bp::publish message);
+  void resume_reading();
   void arm(bp::timer_id t, std::uint64_t delay_ms);
   std::uint64_t now_ms() const;
 

@@ -59,6 +59,9 @@ public:
   void fail_receivers(std::error_code ec);
 
   std::size_t queued() const { return received_.size(); }
+  /// The queue is below half its limit, or empty whatever the limit (a limit
+  /// of 1 resumes too): reading may go on.
+  bool has_room() const { return received_.empty() || received_.size() < queue_limit_ / 2; }
 
 private:
   bool deliver_unrouted(bp::publish message);

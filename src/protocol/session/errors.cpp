@@ -44,11 +44,13 @@ const char* message_of(session_errc e) noexcept {
   case session_errc::topic_alias_invalid:
     return "the broker used a topic alias that is 0, over our maximum, or unknown";
   case session_errc::receive_maximum_exceeded:
-    return "the broker exceeded our Receive Maximum of QoS 2 messages in flight";
+    return "the broker exceeded our Receive Maximum of QoS 1/2 messages in flight";
   case session_errc::packet_id_mismatch:
     return "the broker's SUBACK or UNSUBACK does not match the request";
   case session_errc::disconnecting:
     return "the session is disconnecting";
+  case session_errc::not_awaiting_acknowledgement:
+    return "no delivered message waits for this acknowledgement";
   }
   return "unknown braid.session error";
 }

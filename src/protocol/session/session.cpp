@@ -27,6 +27,12 @@ session::session(session_config config, session_store& store)
     }
   }
   decoder_.set_max_packet_size(config_.max_incoming_packet_size);
+  if (config_.manual_acknowledgement && c.version == protocol_version::v5 &&
+      !c.props.integer(property_id::receive_maximum)) {
+    // The broker itself holds back what the application cannot take yet.
+    c.props.add(property_id::receive_maximum,
+                std::max<std::uint16_t>(1, config_.unacknowledged_limit));
+  }
   if (config_.auth != nullptr && c.version == protocol_version::v5) {
     c.props.add(property_id::authentication_method, config_.auth->method());
   }
@@ -400,6 +406,9 @@ void session::lose_session(connected& event) {
   // Republished messages go before the ones queued after them.
   queue_.push_front(requeue);
   store_.clear_incoming();
+  // The broker will not send the held messages again: their acknowledgements have nowhere to go.
+  held_.clear();
+  unacknowledged_ = 0;
   // A resubscription still unanswered from an earlier connection is replaced
   // (requests_ must not grow with every lost session).
   std::erase_if(requests_, [this](const pending_request& r) {
@@ -455,6 +464,9 @@ void session::connection_closed(std::error_code, std::uint64_t) {
     reauth_request_.reset();
   }
   output_.clear(); // unsent bytes belong to the dead connection
+  for (auto& h : held_) {
+    h.before_reconnect = true; // see held_message
+  }
 }
 
 void session::request_close(std::error_code ec) {

@@ -114,15 +114,22 @@ bool session::resolve_topic_alias(struct publish& p) {
 // QoS 1: deliver, PUBACK. QoS 2: remember the id, deliver once, PUBREC; a
 // resent PUBLISH (DUP) for an id not yet released only gets its PUBREC again.
 // A new message that session_config::take_message declines gets no answer.
+// Under manual acknowledgement the answer waits for the application (hold).
 void session::on_publish(struct publish& p) {
   if (version() == protocol_version::v5 && !resolve_topic_alias(p)) {
     fail_connection(session_errc::topic_alias_invalid, reason_code::topic_alias_invalid);
     return;
   }
-  const bool resend_of_a_delivered_message = p.qos == qos::exactly_once &&
-                                             store_.contains_incoming(p.packet_id) &&
-                                             (p.dup || !config_.dup_flag_marks_resends);
+  const bool held = config_.manual_acknowledgement && p.qos != qos::at_most_once;
+  const bool resend_of_a_delivered_message =
+      (p.qos == qos::exactly_once && store_.contains_incoming(p.packet_id) &&
+       (p.dup || !config_.dup_flag_marks_resends)) ||
+      (held && p.dup && find_held(p.qos, p.packet_id) != nullptr);
   if (config_.take_message && !resend_of_a_delivered_message && !config_.take_message(p)) {
+    return;
+  }
+  if (held) {
+    hold(p); // acknowledged when the application says so (session_acknowledge.cpp)
     return;
   }
   switch (p.qos) {

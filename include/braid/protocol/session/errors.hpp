@@ -37,9 +37,11 @@ enum class session_errc {
   unexpected_packet,             ///< a packet not allowed from a server or in this state
   session_present_without_state, ///< session present on a clean start
   topic_alias_invalid,           ///< incoming topic alias 0, over our maximum, or unknown
-  receive_maximum_exceeded,      ///< more unacknowledged QoS 2 PUBLISH than we allow
+  receive_maximum_exceeded,      ///< more unacknowledged QoS 1/2 PUBLISH than we allow
   packet_id_mismatch,            ///< SUBACK/UNSUBACK reason count does not match the request
   disconnecting,                 ///< a disconnect is in progress
+  // --- the caller's mistake (manual acknowledgement)
+  not_awaiting_acknowledgement, ///< no delivered message waits for this acknowledgement
 };
 
 const std::error_category& session_category() noexcept;

@@ -127,6 +127,25 @@ struct session_config {
   /// Empty: every message is taken. Runs inside bytes_received: it must not
   /// call the session (or the client that runs it).
   std::function<bool(const publish&)> take_message{};
+  /// Incoming QoS 1/2 messages are acknowledged (PUBACK; PUBREC for QoS 2)
+  /// when acknowledge() says the application has processed them, not on
+  /// receipt. A message not yet acknowledged when the connection is lost is
+  /// sent again by the broker (persistent session); while the application
+  /// still holds it, the resend is not delivered again, and the
+  /// acknowledgement goes out on the connection in place when it comes. A
+  /// QoS 2 message is delivered once. See acknowledge().
+  bool manual_acknowledgement = false;
+  /// With manual_acknowledgement: most messages delivered and not yet
+  /// acknowledged. At the limit acknowledgements_full() says so, and the
+  /// runner stops reading the connection until acknowledge() makes room. In
+  /// MQTT 5 it is announced as Receive Maximum (a lower Receive Maximum in
+  /// connect_packet is the limit instead), so that the broker itself sends no
+  /// more; an MQTT 3 broker keeps to its own in-flight limit (mosquitto:
+  /// max_inflight_messages, 20). Messages read before reading stopped are
+  /// still delivered, so a broker that does not keep to the limit (mosquitto
+  /// 2.0.11 sends past the Receive Maximum once it releases messages it had
+  /// queued) can go past it by what one read held; it is not disconnected.
+  std::uint16_t unacknowledged_limit = 100;
   /// MQTT 5 enhanced authentication; not owned, must outlive the session.
   authenticator* auth = nullptr;
 };
@@ -216,6 +235,22 @@ public:
   /// MQTT 5: starts a re-authentication with the configured authenticator;
   /// completes when the broker answers AUTH success.
   std::error_code reauthenticate(request_id& id, std::uint64_t now_ms);
+  /// session_config::manual_acknowledgement: the application has processed
+  /// the incoming message with this QoS and packet id; its PUBACK (QoS 1) or
+  /// PUBREC (QoS 2) goes out now, or, for a message delivered before the
+  /// connection in place (or while there is none), when the broker sends the
+  /// message again. `reason` (MQTT 5; 3.1.1 sends success)
+  /// is the acknowledgement's reason code: a failure (0x80 and above) tells
+  /// the broker the message was not accepted and ends a QoS 2 exchange.
+  /// Errors: session_errc::not_awaiting_acknowledgement when no delivered
+  /// message waits for it (QoS 0, already acknowledged, unknown id, manual
+  /// acknowledgement off, or the broker lost the session meanwhile and will
+  /// not send the message again); session_errc::invalid_request for a reason
+  /// code that PUBACK / PUBREC cannot carry. When a packet id was delivered
+  /// twice (the broker reused it for a new message), the acknowledgement goes
+  /// out once both are acknowledged.
+  std::error_code acknowledge(qos q, std::uint16_t packet_id, reason_code reason,
+                              std::uint64_t now_ms);
   /// Cancels a publish that is still queued or blocked (not yet sent): it
   /// completes with session_errc::cancelled. Returns false when the request cannot be cancelled.
   bool cancel(request_id id);
@@ -255,6 +290,10 @@ public:
   /// Publishes waiting for room in the queue (overflow_policy::block).
   std::size_t blocked() const noexcept { return blocked_.size(); }
   bool reading_paused() const noexcept { return reading_paused_; }
+  /// Messages delivered and not yet acknowledged (manual_acknowledgement).
+  std::size_t unacknowledged() const noexcept { return unacknowledged_; }
+  /// unacknowledged() reached the limit: stop reading until acknowledge().
+  bool acknowledgements_full() const noexcept;
   /// The window in force: the configured one, within the broker's Receive Maximum.
   std::uint16_t window() const noexcept;
   void set_window(std::uint16_t window);
@@ -318,6 +357,23 @@ private:
   std::uint16_t our_topic_alias_maximum() const noexcept;
   std::uint16_t our_receive_maximum() const noexcept;
   void on_pubrel(pubrel& p);
+  // acknowledgement by the application (session_acknowledge.cpp)
+  // A message delivered under manual_acknowledgement.
+  struct held_message {
+    std::uint16_t packet_id = 0;
+    qos q = qos::at_least_once;
+    std::uint16_t deliveries = 0; ///< not yet acknowledged; 0: acknowledged while offline
+    reason_code reason = reason_code::success; ///< of an acknowledgement made while offline
+    /// Delivered on an earlier connection and not yet sent again on this one:
+    /// the acknowledgement waits for the resend, which would otherwise be
+    /// taken for a new message.
+    bool before_reconnect = false;
+  };
+  void hold(struct publish& p);
+  held_message* find_held(qos q, std::uint16_t packet_id);
+  void answer(qos q, std::uint16_t packet_id, reason_code reason);
+  void release_held(held_message* held);
+  std::uint16_t unacknowledged_limit() const noexcept;
   void on_disconnect(struct disconnect& p);
   void on_auth(auth& p);
   // requests that wait for an answer, and the answers (session_requests.cpp)
@@ -355,6 +411,8 @@ private:
   std::vector<std::uint64_t>
       release_order_; // QoS 2 messages in flight and released, in PUBREC order
   std::unique_ptr<alias_table> aliases_;
+  std::vector<held_message> held_; // delivered, waiting for acknowledge()
+  std::size_t unacknowledged_ = 0; // deliveries in held_
 
   bool had_session_ = false; // a CONNACK accepted with clean start off
   std::uint64_t now_ms_ = 0; // the time given with the input being handled

@@ -437,6 +437,15 @@ public:
   /// under a lock, cheap enough for a monitoring loop.
   std::optional<connection_info> connection() const { return impl_->connection(); }
 
+  /// What the client holds now (in flight, queued, waiting for a connection,
+  /// receive queue, unacknowledged) and totals since it was made (messages
+  /// and payload bytes by QoS each way, resends, bytes on the wire,
+  /// connections, the last ping round trip). Any thread; a copy under a
+  /// lock, cheap enough for a monitoring loop. The figures are those of the
+  /// client's last read, write or change of state, so they may lag what the
+  /// caller has just asked for by one round of I/O.
+  client_stats stats() const { return impl_->stats(); }
+
 private:
   std::shared_ptr<detail::client_impl> impl_;
 };

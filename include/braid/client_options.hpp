@@ -3,6 +3,7 @@
 // events it reports.
 
 #include <braid/backoff.hpp>
+#include <braid/logger.hpp>
 #include <braid/protocol/packets.hpp>
 #include <braid/protocol/session/store.hpp>
 #include <braid/tls_options.hpp>
@@ -74,6 +75,13 @@ struct client_options {
   /// mosquitto_pub -d; costs a second decode of the traffic). Runs on the
   /// client's strand; null: no trace.
   std::function<void(packet_direction, const protocol::packet&)> packet_trace{};
+  /// Told about the connection's life at log_verbosity and above: resolve,
+  /// TCP connect, TLS handshake, WebSocket upgrade, CONNECT and CONNACK,
+  /// disconnects with their reasons, reconnect and give-up decisions (see
+  /// logger.hpp). Runs on the client's strand; must not block. Empty (the
+  /// default): nothing is formatted.
+  std::function<void(const log_record&)> logger{};
+  log_level log_verbosity = log_level::info;
   /// Where the session's state is kept: null keeps it in memory (it then
   /// survives reconnects, not a restart). A braid::sqlite_store keeps it
   /// across a crash of the process: use it with clean_start off and the

@@ -103,6 +103,7 @@ void client_impl::opened(std::error_code ec) {
   closing_ = false;
   io_.start(session_.version());
   session_.connection_opened(now_ms());
+  log_connect_sent();
   start_read();
   process_actions();
   flush();
@@ -129,6 +130,11 @@ void client_impl::connect_failed(std::error_code ec) {
 }
 
 void client_impl::schedule_reconnect(std::error_code ec, const reconnect_step& step) {
+  if (logging(log_level::info)) {
+    log(log_level::info, "reconnect",
+        "attempt " + std::to_string(step.attempt) + " in " + std::to_string(step.delay.count()) +
+            " ms (" + ec.message() + ")");
+  }
   notify({connection_event::kind::reconnecting, ec, false, step.attempt, step.delay, {}});
   reconnect_timer_.expires_after(step.delay);
   reconnect_timer_.async_wait([self = shared_from_this()](std::error_code e) {
@@ -139,6 +145,10 @@ void client_impl::schedule_reconnect(std::error_code ec, const reconnect_step& s
 }
 
 void client_impl::give_up(std::error_code ec, std::uint32_t attempts) {
+  if (logging(log_level::error)) {
+    log(log_level::error, "give-up",
+        "no more attempts after " + std::to_string(attempts) + ": " + ec.message());
+  }
   notify({connection_event::kind::gave_up, ec, false, attempts, {}, {}});
   end_waiting(ec, ec);
 }
@@ -170,6 +180,8 @@ void client_impl::transport_closed(std::error_code ec) {
   // the receive queue still bounds it.
   session_.connection_closed(ec, now_ms());
   process_actions();
+  log_closed(ec);
+  update_stats();
   const auto reason = ec ? ec : std::error_code{bp::session_errc::connection_lost};
   operations_.connection_closed(reason);
   notify({connection_event::kind::disconnected, reason, false, 0, {}, server_disconnect_});

@@ -41,7 +41,12 @@ client_impl::client_impl(asio::any_io_executor executor, bp::session_config conf
       io_(
           strand_, *this,
           [this](transport_kind kind, std::error_code& ec) {
-            return make_transport(kind, strand_, options_.tls, ec);
+            auto t = make_transport(kind, strand_, options_.tls, ec);
+            if (t && options_.logger) {
+              t->observe([this](std::string_view step, const std::error_code& e,
+                                const std::string& detail) { log_opening(step, e, detail); });
+            }
+            return t;
           },
           options_.packet_trace),
       timers_{asio::steady_timer(strand_), asio::steady_timer(strand_),
@@ -82,6 +87,9 @@ void client_impl::publish(bp::publish message, publish_handler handler) {
     self->submit(std::move(m), std::move(h), cancel);
     self->process_actions();
     self->flush_soon();
+    if (!self->io_.is_open()) {
+      self->update_stats(); // the offline queue (else: at the write)
+    }
   });
 }
 
@@ -213,6 +221,7 @@ void client_impl::receive(receive_handler handler) {
     if (self->dispatcher_.receive(std::move(h), ticket)) {
       self->resume_reading(); // the queue drained below half
     }
+    self->update_stats();
     self->started(cancel, ticket);
   });
 }
@@ -224,6 +233,7 @@ void client_impl::acknowledge(bp::qos q, std::uint16_t packet_id, bp::reason_cod
         auto ec = self->session_.acknowledge(q, packet_id, reason, self->now_ms());
         self->flush();
         self->resume_reading();
+        self->update_stats();
         post_completion(std::move(h), self->strand_, ec);
       });
 }

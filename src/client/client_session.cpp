@@ -24,6 +24,7 @@ void client_impl::received(std::error_code ec, bp::byte_view bytes) {
   process_actions();
   flush();
   start_read();
+  update_stats();
 }
 
 void client_impl::written(std::error_code ec) {
@@ -33,6 +34,7 @@ void client_impl::written(std::error_code ec) {
   }
   operations_.write_ended();
   flush();
+  update_stats();
 }
 
 // Commits the store's changes. When that fails, the session fails what was
@@ -128,6 +130,10 @@ void client_impl::handle_actions(std::vector<bp::action>& batch) {
             connected(x);
           } else if constexpr (std::is_same_v<T, bp::connection_refused>) {
             reconnect_.refused(x.permanent(), x.retry_with_3_1);
+            if (logging(log_level::warning)) {
+              log(log_level::warning, "connack",
+                  "connection refused: " + std::string(bp::to_string(x.ack.reason)));
+            }
             refused_ = std::move(x.ack);
           } else if constexpr (std::is_same_v<T, bp::server_disconnected>) {
             server_disconnect_ = std::move(x.packet);
@@ -143,6 +149,8 @@ void client_impl::handle_actions(std::vector<bp::action>& batch) {
 
 void client_impl::connected(bp::connected& done) {
   reconnect_.connected();
+  ++connections_;
+  log_connected(done.ack);
   connect_timer_.cancel();
   {
     const auto& limits = session_.limits();
@@ -168,6 +176,7 @@ void client_impl::connected(bp::connected& done) {
   e.failed = done.failed;
   e.resubscribed = done.resubscribed;
   notify(std::move(e));
+  update_stats();
   if (connect_handler_) {
     post_completion(std::move(*connect_handler_), strand_, std::error_code{}, std::move(done.ack));
     connect_handler_.reset();

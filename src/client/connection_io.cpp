@@ -52,6 +52,9 @@ void connection_io::on_read(std::uint64_t generation, std::error_code ec, std::s
     owner_.linger_ended(); // the broker closed after us
     return;
   }
+  if (!ec) {
+    bytes_read_ += n;
+  }
   if (!ec && trace_) {
     trace(packet_direction::received, {read_buffer_.data(), n});
   }
@@ -75,6 +78,9 @@ void connection_io::on_written(std::uint64_t generation, std::error_code ec) {
   write_in_flight_ = false;
   if (!open_ || generation != generation_) {
     return; // closed meanwhile
+  }
+  if (!ec) {
+    bytes_written_ += writing_.size();
   }
   owner_.written(ec);
 }

@@ -139,7 +139,7 @@ public:
 
   void async_open(const broker_url& url, done_handler done) override {
     socket_ = std::make_shared<tcp::socket>(strand_);
-    async_open_socket(resolver_, *socket_, socket_, url, nullptr, std::move(done));
+    async_open_socket(resolver_, *socket_, socket_, url, nullptr, observer_, std::move(done));
   }
   void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {
     socket_->async_read_some(buffer,
@@ -183,7 +183,8 @@ public:
   void async_open(const broker_url& url, done_handler done) override {
     stream_ = std::make_shared<stream_type>(strand_, *ctx_);
     prepare_tls(*stream_, tls_, tls_server_name(tls_, url));
-    async_open_socket(resolver_, stream_->next_layer(), stream_, url, tls_handshake(*stream_),
+    async_open_socket(resolver_, stream_->next_layer(), stream_, url,
+                      tls_handshake(*stream_, observer_), observer_,
                       std::move(done));
   }
   void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {

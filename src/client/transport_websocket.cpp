@@ -31,18 +31,19 @@ public:
     if constexpr (Tls) {
       ws_ = std::make_shared<stream_type>(strand_, *ctx_);
       prepare_tls(ws_->next_layer(), tls_, tls_server_name(tls_, url));
-      tls = tls_handshake(ws_->next_layer());
+      tls = tls_handshake(ws_->next_layer(), observer_);
     } else {
       ws_ = std::make_shared<stream_type>(strand_);
     }
     auto ws = ws_;
     async_open_socket(resolver_, beast::get_lowest_layer(*ws).socket(), ws, url, std::move(tls),
-                      [ws, url, done = std::move(done)](std::error_code ec) {
+                      observer_,
+                      [ws, url, observer = observer_, done = std::move(done)](std::error_code ec) {
                         if (ec) {
                           done(ec);
                           return;
                         }
-                        upgrade(ws, url, done);
+                        upgrade(ws, url, observer, done);
                       });
   }
 
@@ -75,7 +76,7 @@ public:
 private:
   // The HTTP upgrade, asking for the "mqtt" sub-protocol (MQTT 5.0 6.0).
   static void upgrade(const std::shared_ptr<stream_type>& ws, const broker_url& url,
-                      const done_handler& done) {
+                      const open_observer& observer, const done_handler& done) {
     ws->set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
       req.set(beast::http::field::sec_websocket_protocol, "mqtt");
     }));
@@ -83,7 +84,14 @@ private:
     // An IPv6 literal is written in brackets in the Host header (RFC 3986 3.2.2).
     const bool ipv6_literal = url.host.find(':') != std::string::npos;
     auto host = ipv6_literal ? "[" + url.host + "]:" + url.port : url.host + ":" + url.port;
-    ws->async_handshake(host, url.path, [ws, done](boost::system::error_code ec) { done(ec); });
+    ws->async_handshake(host, url.path,
+                        [ws, done, observer, target = host + url.path](
+                            boost::system::error_code ec) {
+                          if (observer) {
+                            observer("websocket", ec, "GET " + target + ", sub-protocol mqtt");
+                          }
+                          done(ec);
+                        });
   }
 
   strand_type strand_;

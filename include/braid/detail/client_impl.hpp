@@ -15,6 +15,7 @@
 
 #include <braid/client_errors.hpp>
 #include <braid/client_options.hpp>
+#include <braid/client_stats.hpp>
 #include <braid/connection_info.hpp>
 #include <braid/detail/cancellation.hpp>
 #include <braid/detail/completion.hpp>
@@ -72,6 +73,9 @@ public:
   void close();
   /// Any thread: the current connection's negotiated values, if connected.
   std::optional<connection_info> connection() const;
+  /// Any thread: the figures as of the client's last read, write or change
+  /// of state (see client::stats).
+  client_stats stats() const;
 
 private:
   /// What a client_profile allows or not.
@@ -108,6 +112,17 @@ private:
   void received(std::error_code ec, bp::byte_view bytes) override;
   void written(std::error_code ec) override;
   void linger_ended() override;
+
+  // Logging and stats (client_observability.cpp).
+  bool logging(log_level level) const {
+    return options_.logger && level <= options_.log_verbosity;
+  }
+  void log(log_level level, std::string_view step, const std::string& message) const;
+  void log_opening(std::string_view step, const std::error_code& ec, const std::string& detail);
+  void log_connect_sent();
+  void log_connected(const bp::connack& ack);
+  void log_closed(std::error_code ec);
+  void update_stats();
 
   // The running session (client_session.cpp).
   void start_read();
@@ -148,6 +163,9 @@ private:
   // Written on the strand (connected, closed), read from any thread.
   mutable std::mutex connection_mutex_;
   std::optional<connection_info> connection_;
+  mutable std::mutex stats_mutex_;
+  client_stats stats_; // the snapshot stats() returns
+  std::uint64_t connections_ = 0;
 };
 
 } // namespace braid::detail

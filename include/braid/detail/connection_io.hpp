@@ -65,6 +65,9 @@ public:
   void read();
 
   bool writing() const { return write_in_flight_; }
+  /// Bytes read and written, every connection.
+  std::uint64_t bytes_read() const { return bytes_read_; }
+  std::uint64_t bytes_written() const { return bytes_written_; }
   /// What the next write() sends; the owner fills it.
   protocol::output_buffer& output() { return writing_; }
   /// Writes output(), whole; owner.written() tells the end.
@@ -98,6 +101,8 @@ private:
   bool reading_ = false;
   bool write_in_flight_ = false;
   bool lingering_ = false;
+  std::uint64_t bytes_read_ = 0;
+  std::uint64_t bytes_written_ = 0;
   std::uint64_t generation_ = 0; // connections started: what completes for an older one is dropped
   asio::steady_timer linger_timer_;
   // Second decoders of the traffic, for the packet trace only.

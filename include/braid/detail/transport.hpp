@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <system_error>
 
 namespace braid::detail {
@@ -20,6 +22,10 @@ namespace braid::detail {
 namespace asio = boost::asio;
 
 using done_handler = std::function<void(std::error_code)>;
+/// Told each step of async_open as it ends: "resolve", "tcp", "tls",
+/// "websocket"; its error, if it failed; what it did ("127.0.0.1:1883").
+using open_observer =
+    std::function<void(std::string_view step, const std::error_code& ec, const std::string& detail)>;
 using io_handler = std::function<void(std::error_code, std::size_t)>;
 
 class transport {
@@ -35,6 +41,11 @@ public:
   virtual void shutdown_send() = 0;
   /// Closes at once; pending operations complete with an error.
   virtual void close() = 0;
+  /// Reports the steps of the next async_opens to `observer` (empty: none).
+  void observe(open_observer observer) { observer_ = std::move(observer); }
+
+protected:
+  open_observer observer_;
 };
 
 /// Whether `ec` (from async_open) is a TLS handshake that failed because the

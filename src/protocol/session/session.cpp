@@ -166,6 +166,7 @@ void session::on_keep_alive(std::uint64_t now_ms) {
     return;
   }
   write(pingreq{});
+  pingreq_sent_ms_ = now_ms;
   note_sent(now_ms);
   if (!ping_outstanding_) {
     ping_outstanding_ = true;
@@ -363,6 +364,7 @@ bool session::resend_next() {
       write_publish(*record, true);
     } else {
       write(pubrel{packet_id, reason_code::success, {}});
+      ++counters_.resent;
     }
     ++in_flight_;
     return true;
@@ -464,6 +466,7 @@ void session::connection_closed(std::error_code, std::uint64_t) {
     reauth_request_.reset();
   }
   output_.clear(); // unsent bytes belong to the dead connection
+  pingreq_sent_ms_.reset();
   for (auto& h : held_) {
     h.before_reconnect = true; // see held_message
   }

@@ -87,7 +87,7 @@ void session::hold(struct publish& p) {
     held_.push_back({id, p.qos, 1, reason_code::success});
   }
   ++unacknowledged_;
-  actions_.emplace_back(message_received{std::move(p)});
+  deliver(p);
 }
 
 std::error_code session::acknowledge(qos q, std::uint16_t packet_id, reason_code reason,

@@ -269,6 +269,13 @@ void session::write_publish(const stored_publish& record, bool dup) {
 
 void session::write_publish_view(publish_view view, bool dup) {
   view.dup = dup && view.qos != qos::at_most_once;
+  if (view.dup) {
+    ++counters_.resent;
+  } else {
+    auto& c = counters_.sent[static_cast<std::size_t>(view.qos)];
+    ++c.messages;
+    c.payload_bytes += view.payload.size();
+  }
   const auto v = version();
   // A resend always carries the full topic: aliases belong to one connection.
   const bool has_alias = view.props != nullptr && view.props->contains(property_id::topic_alias);

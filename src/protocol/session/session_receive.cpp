@@ -134,11 +134,11 @@ void session::on_publish(struct publish& p) {
   }
   switch (p.qos) {
   case qos::at_most_once:
-    actions_.emplace_back(message_received{std::move(p)});
+    deliver(p);
     break;
   case qos::at_least_once: {
     const auto id = p.packet_id;
-    actions_.emplace_back(message_received{std::move(p)});
+    deliver(p);
     write(puback{id, reason_code::success, {}});
     break;
   }
@@ -151,17 +151,24 @@ void session::on_publish(struct publish& p) {
         return;
       }
       store_.add_incoming(id); // durable before PUBREC goes out (see session.hpp)
-      actions_.emplace_back(message_received{std::move(p)});
+      deliver(p);
     } else if (!p.dup && config_.dup_flag_marks_resends) {
       // A first attempt with an id awaiting PUBREL: the sender forgot that
       // exchange, and this is another message (see session_config). The id
       // now stands for it.
-      actions_.emplace_back(message_received{std::move(p)});
+      deliver(p);
     }
     write(pubrec{id, reason_code::success, {}});
     break;
   }
   }
+}
+
+void session::deliver(struct publish& p) {
+  auto& c = counters_.received[static_cast<std::size_t>(p.qos)];
+  ++c.messages;
+  c.payload_bytes += p.payload.size();
+  actions_.emplace_back(message_received{std::move(p)});
 }
 
 // PUBCOMP for every PUBREL, also for an id we do not know (3.1.1 4.3.3).

@@ -175,10 +175,15 @@ std::error_code session::ping(request_id& id, std::uint64_t now_ms) {
   id = next_request_id();
   requests_.push_back(pending_request{id, request_kind::ping, 0, true, pingreq{}});
   write(pingreq{});
+  pingreq_sent_ms_ = now_ms;
   return {};
 }
 
 void session::on_pingresp() {
+  if (pingreq_sent_ms_) {
+    counters_.round_trip_ms = now_ms_ - *pingreq_sent_ms_;
+    pingreq_sent_ms_.reset();
+  }
   for (auto it = requests_.begin(); it != requests_.end();) {
     if (it->kind == request_kind::ping) {
       complete(it->id, request_kind::ping, {});

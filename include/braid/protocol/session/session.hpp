@@ -29,6 +29,7 @@
 #include <braid/protocol/session/sequence_queue.hpp>
 #include <braid/protocol/session/store.hpp>
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -148,6 +149,25 @@ struct session_config {
   std::uint16_t unacknowledged_limit = 100;
   /// MQTT 5 enhanced authentication; not owned, must outlive the session.
   authenticator* auth = nullptr;
+};
+
+/// Running totals of a session's application messages, for monitoring.
+struct session_counters {
+  struct per_qos {
+    std::uint64_t messages = 0;
+    std::uint64_t payload_bytes = 0;
+    bool operator==(const per_qos&) const = default;
+  };
+  /// PUBLISH packets written, by QoS (index 0..2); resends not included.
+  std::array<per_qos, 3> sent{};
+  /// Messages delivered (message_received), by QoS; resends the session
+  /// recognised (QoS 2 DUP, held messages) not included.
+  std::array<per_qos, 3> received{};
+  /// PUBLISH (DUP) and PUBREL packets resent after a reconnect.
+  std::uint64_t resent = 0;
+  /// Milliseconds from the last PINGREQ to its PINGRESP; nullopt until one came.
+  std::optional<std::uint64_t> round_trip_ms{};
+  bool operator==(const session_counters&) const = default;
 };
 
 /// Where a session stands.
@@ -287,6 +307,9 @@ public:
   std::size_t in_flight() const noexcept { return in_flight_; }
   /// QoS 1/2 publishes waiting for the window.
   std::size_t queued() const noexcept { return queue_.size(); }
+  /// QoS 0 publishes waiting for a connection (session_config::offline_limit).
+  std::size_t offline_queued() const noexcept { return offline_qos0_.size(); }
+  const session_counters& counters() const noexcept { return counters_; }
   /// Publishes waiting for room in the queue (overflow_policy::block).
   std::size_t blocked() const noexcept { return blocked_.size(); }
   bool reading_paused() const noexcept { return reading_paused_; }
@@ -353,6 +376,7 @@ private:
   // incoming packets (session_receive.cpp)
   void dispatch(packet& p, std::uint64_t now_ms);
   void on_publish(struct publish& p);
+  void deliver(struct publish& p);
   bool resolve_topic_alias(struct publish& p);
   std::uint16_t our_topic_alias_maximum() const noexcept;
   std::uint16_t our_receive_maximum() const noexcept;
@@ -421,6 +445,8 @@ private:
   bool ping_outstanding_ = false;
   bool reading_paused_ = false; // the runner does not read: see set_reading_paused
   std::optional<request_id> reauth_request_;
+  session_counters counters_;
+  std::optional<std::uint64_t> pingreq_sent_ms_; // for counters_.round_trip_ms
   std::uint8_t armed_timers_ = 0; // bit per timer_id
 };
 

@@ -50,10 +50,11 @@ void client_impl::log(log_level level, std::string_view step, const std::string&
 void client_impl::log_opening(std::string_view step, const std::error_code& ec,
                               const std::string& detail) {
   if (ec) {
-    log(log_level::warning, step, step == "resolve" ? "cannot resolve " + detail + ": " + ec.message()
-                              : step == "tcp"       ? "cannot connect to " + detail + ": " + ec.message()
-                              : step == "tls"       ? "TLS handshake failed: " + ec.message()
-                                                    : "WebSocket upgrade failed: " + ec.message());
+    log(log_level::warning, step,
+        step == "resolve" ? "cannot resolve " + detail + ": " + ec.message()
+        : step == "tcp"   ? "cannot connect to " + detail + ": " + ec.message()
+        : step == "tls"   ? "TLS handshake failed: " + ec.message()
+                          : "WebSocket upgrade failed: " + ec.message());
     return;
   }
   if (step == "resolve") {
@@ -75,15 +76,16 @@ void client_impl::log_connect_sent() {
   log(log_level::debug, "connect",
       "CONNECT sent: MQTT " + std::string(version_text(c.version)) + ", client id \"" +
           c.client_id + "\", clean start " + (c.clean_start ? "1" : "0") + ", keep alive " +
-          std::to_string(c.keep_alive) + " s" + (c.username ? ", user name \"" + *c.username + "\"" : ""));
+          std::to_string(c.keep_alive) + " s" +
+          (c.username ? ", user name \"" + *c.username + "\"" : ""));
 }
 
 void client_impl::log_connected(const bp::connack& ack) {
   if (!logging(log_level::info)) {
     return;
   }
-  std::string m = "connection accepted: session present " +
-                  std::string(ack.session_present ? "1" : "0");
+  std::string m =
+      "connection accepted: session present " + std::string(ack.session_present ? "1" : "0");
   if (session_.version() == bp::protocol_version::v5) {
     const auto& limits = session_.limits();
     m += ", keep alive " + std::to_string(limits.keep_alive) + " s, receive maximum " +
@@ -98,7 +100,7 @@ void client_impl::log_connected(const bp::connack& ack) {
 // The connection ended: as asked (close, async_disconnect), lost, or cut for
 // the broker's fault (with the broker's DISCONNECT, if it sent one).
 void client_impl::log_closed(std::error_code ec) {
-  const auto level = !ec || reconnect_.stopped()       ? log_level::info
+  const auto level = !ec || reconnect_.stopped()     ? log_level::info
                      : broker_broke_the_protocol(ec) ? log_level::error
                                                      : log_level::warning;
   if (!logging(level)) {

@@ -9,7 +9,8 @@ namespace braid::detail {
 using tcp = asio::ip::tcp;
 
 std::string tls_description(const SSL* ssl) {
-  return std::string(SSL_get_version(ssl)) + ", " + SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
+  return std::string(SSL_get_version(ssl)) + ", " +
+         SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
 }
 
 namespace {
@@ -23,13 +24,12 @@ std::string endpoint_text(const tcp::endpoint& e) {
 } // namespace
 
 void async_open_socket(tcp::resolver& resolver, tcp::socket& socket, std::shared_ptr<void> keep,
-                       const broker_url& url, handshake_step handshake,
-                       open_observer observer, done_handler done) {
+                       const broker_url& url, handshake_step handshake, open_observer observer,
+                       done_handler done) {
   resolver.async_resolve(
       url.host, url.port,
       [&socket, observer = std::move(observer), keep = std::move(keep),
-       handshake = std::move(handshake),
-       done = std::move(done), name = url.host + ":" + url.port](
+       handshake = std::move(handshake), done = std::move(done), name = url.host + ":" + url.port](
           boost::system::error_code ec, const tcp::resolver::results_type& results) {
         if (observer) {
           std::string addresses;
@@ -43,26 +43,27 @@ void async_open_socket(tcp::resolver& resolver, tcp::socket& socket, std::shared
           return;
         }
         // Tries each address in turn (IPv6 and IPv4 of one name, say).
-        asio::async_connect(
-            socket, results,
-            [&socket, observer, keep, handshake, done, name](boost::system::error_code e,
-                                                              const tcp::endpoint& endpoint) {
-              if (observer) {
-                observer("tcp", e, e ? name : endpoint_text(endpoint));
-              }
-              if (e) {
-                done(e);
-                return;
-              }
-              boost::system::error_code ignored;
-              socket.set_option(tcp::no_delay(true), ignored); // MQTT packets are small
-              if (!handshake) {
-                done(e);
-                return;
-              }
-              // The handler holds `keep`: the stream lives until the handshake ends.
-              handshake([keep, done](std::error_code h) { done(h); });
-            });
+        asio::async_connect(socket, results,
+                            [&socket, observer, keep, handshake, done,
+                             name](boost::system::error_code e, const tcp::endpoint& endpoint) {
+                              if (observer) {
+                                observer("tcp", e, e ? name : endpoint_text(endpoint));
+                              }
+                              if (e) {
+                                done(e);
+                                return;
+                              }
+                              boost::system::error_code ignored;
+                              socket.set_option(tcp::no_delay(true),
+                                                ignored); // MQTT packets are small
+                              if (!handshake) {
+                                done(e);
+                                return;
+                              }
+                              // The handler holds `keep`: the stream lives until the handshake
+                              // ends.
+                              handshake([keep, done](std::error_code h) { done(h); });
+                            });
       });
 }
 

@@ -32,14 +32,14 @@ std::string tls_description(const SSL* ssl);
 template <class SslStream>
 handshake_step tls_handshake(SslStream& stream, open_observer observer) {
   return [&stream, observer = std::move(observer)](done_handler done) {
-    stream.async_handshake(asio::ssl::stream_base::client,
-                           [&stream, observer, done = std::move(done)](boost::system::error_code ec) {
-                             if (observer) {
-                               observer("tls", ec,
-                                        ec ? std::string{} : tls_description(stream.native_handle()));
-                             }
-                             done(ec);
-                           });
+    stream.async_handshake(
+        asio::ssl::stream_base::client,
+        [&stream, observer, done = std::move(done)](boost::system::error_code ec) {
+          if (observer) {
+            observer("tls", ec, ec ? std::string{} : tls_description(stream.native_handle()));
+          }
+          done(ec);
+        });
   };
 }
 

@@ -184,8 +184,7 @@ public:
     stream_ = std::make_shared<stream_type>(strand_, *ctx_);
     prepare_tls(*stream_, tls_, tls_server_name(tls_, url));
     async_open_socket(resolver_, stream_->next_layer(), stream_, url,
-                      tls_handshake(*stream_, observer_), observer_,
-                      std::move(done));
+                      tls_handshake(*stream_, observer_), observer_, std::move(done));
   }
   void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {
     stream_->async_read_some(buffer,

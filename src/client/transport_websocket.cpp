@@ -84,14 +84,14 @@ private:
     // An IPv6 literal is written in brackets in the Host header (RFC 3986 3.2.2).
     const bool ipv6_literal = url.host.find(':') != std::string::npos;
     auto host = ipv6_literal ? "[" + url.host + "]:" + url.port : url.host + ":" + url.port;
-    ws->async_handshake(host, url.path,
-                        [ws, done, observer, target = host + url.path](
-                            boost::system::error_code ec) {
-                          if (observer) {
-                            observer("websocket", ec, "GET " + target + ", sub-protocol mqtt");
-                          }
-                          done(ec);
-                        });
+    ws->async_handshake(
+        host, url.path,
+        [ws, done, observer, target = host + url.path](boost::system::error_code ec) {
+          if (observer) {
+            observer("websocket", ec, "GET " + target + ", sub-protocol mqtt");
+          }
+          done(ec);
+        });
   }
 
   strand_type strand_;

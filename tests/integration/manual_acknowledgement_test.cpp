@@ -161,8 +161,8 @@ TEST(ManualAcknowledgement, HeldMessagesAreNotDeliveredAgainAfterACut) {
       resends += m->dup ? 1 : 0;
     }
   };
-  client subscriber(io.get_executor(),
-                    manual("braid-ack-cut", bp::protocol_version::v3_1_1, 100), options);
+  client subscriber(io.get_executor(), manual("braid-ack-cut", bp::protocol_version::v3_1_1, 100),
+                    options);
   std::vector<bp::publish> held;
   std::map<std::string, int> deliveries;
   subscriber.set_message_handler([&](const bp::publish& m) {

@@ -172,8 +172,9 @@ TEST(Logger, TellsTheConnectionsLifeAtItsVerbosity) {
     steps.push_back(r.step);
     EXPECT_EQ(r.message.find("secret-password"), std::string::npos) << r.message;
   }
-  const std::vector<std::string> expected{"resolve", "tcp", "connect", "connack", "disconnect",
-                                          "reconnect", "resolve", "tcp", "connect", "connack"};
+  const std::vector<std::string> expected{"resolve",    "tcp",       "connect", "connack",
+                                          "disconnect", "reconnect", "resolve", "tcp",
+                                          "connect",    "connack"};
   EXPECT_EQ(steps, expected);
   EXPECT_EQ(all[0].level, log_level::debug);
   EXPECT_EQ(all[0].message, "127.0.0.1:" + proxy.port_string() + " is 127.0.0.1");

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -518,6 +519,27 @@ TEST(Sub, CountPrintsExactlyNUnderABurst) {
     EXPECT_EQ(sub.process.finish(), 0) << sub.process.err();
     EXPECT_EQ(sub.process.out(), "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n") << "QoS " << qos;
   }
+}
+
+// -d tells each step of connecting besides the packets; --stats prints the
+// client's figures as rates on stderr while it runs.
+TEST(Sub, DebugTellsTheConnectionsStepsAndStatsPrintsRates) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  subscribed_sub sub({"-p", port, "-q", "1", "-t", "rates", "-C", "40", "--stats-interval", "0.2"});
+  // 40 QoS 1 messages over about a second: the lines printed meanwhile see them.
+  EXPECT_EQ(run({tool, "pub", "-p", port, "-q", "1", "-t", "rates", "-m", "x", "--repeat", "40",
+                 "--repeat-delay", "0.025"}),
+            0);
+  EXPECT_EQ(sub.process.finish(), 0) << sub.process.err();
+  const auto err = sub.process.err();
+  EXPECT_NE(err.find("tcp (info): connected to 127.0.0.1:" + port), std::string::npos) << err;
+  EXPECT_NE(err.find("connack (info): connection accepted"), std::string::npos) << err;
+  EXPECT_NE(err.find("sent CONNECT"), std::string::npos) << err;
+  // About 40 msg/s at QoS 1, the middle of the three figures.
+  const std::regex arriving(R"(braid sub: stats: sent \d+ msg/s \(0/\d+/0 by QoS\) [0-9.]+ KiB/s, )"
+                            R"(received [1-9]\d* msg/s \(0/[1-9]\d*/0 by QoS\))");
+  EXPECT_TRUE(std::regex_search(err, arriving)) << err;
 }
 
 // With a persistent session, what -C does not print is not acknowledged:

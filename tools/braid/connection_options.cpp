@@ -70,7 +70,15 @@ void connection_options::add_to(CLI::App& app) {
                  "packet or protocol error from the broker (default 10; 0: never)")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--quiet", quiet, "do not print a line for each lost connection");
-  app.add_flag("-d,--debug", debug, "print every packet sent and received (to stderr)");
+  app.add_flag("-d,--debug", debug,
+               "print every packet sent and received, and each step of connecting, "
+               "disconnecting and reconnecting (to stderr)");
+  app.add_flag("--stats", stats,
+               "print the client's figures to stderr every second: rates of messages and "
+               "bytes each way, in flight, queued, resends, reconnects, ping round trip");
+  app.add_option("--stats-interval", stats_interval_s,
+                 "seconds between two --stats lines (default 1; implies --stats)")
+      ->check(CLI::PositiveNumber);
   app.add_option("--store", store_path,
                  "durable session store (SQLite file): QoS 1/2 state survives a crash of this "
                  "process; needs -i and -c");

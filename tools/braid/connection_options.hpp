@@ -42,8 +42,10 @@ struct connection_options {
   bool no_reconnect = false;
   double connect_timeout_s = 10.0;
   bool debug = false;
-  bool quiet = false;      // --quiet: no line per lost connection
-  int max_violations = 10; // --max-violations: give up after this many in a row (0: never)
+  bool stats = false;          ///< --stats: print client::stats() every stats_interval_s
+  double stats_interval_s = 0; ///< --stats-interval (0: not given, 1 s)
+  bool quiet = false;          // --quiet: no line per lost connection
+  int max_violations = 10;     // --max-violations: give up after this many in a row (0: never)
   v5_property_flags properties;
   std::string store_path;            // --store: the durable session store
   std::string store_sync = "os";     // --store-sync os|disk

@@ -6,6 +6,7 @@
 
 #include "packet_text.hpp"
 #include "shown.hpp"
+#include "stats_line.hpp"
 
 #include <cstdio>
 #include <iostream>
@@ -34,6 +35,14 @@ runner::runner(std::string program, const connection_options& options, client_pr
     client_opts.packet_trace = [](packet_direction d, const protocol::packet& p) {
       std::cerr << (d == packet_direction::sent ? "sent " : "received ") << describe(p) << "\n";
     };
+    client_opts.logger = [](const log_record& r) {
+      std::cerr << r.step << " (" << to_string(r.level) << "): " << r.message << "\n";
+    };
+    client_opts.log_verbosity = log_level::debug;
+  }
+  if (options.stats || options.stats_interval_s > 0) {
+    stats_interval_ = std::chrono::duration<double>(
+        options.stats_interval_s > 0 ? options.stats_interval_s : 1.0);
   }
   if (!options.store_path.empty()) {
     std::error_code ec;
@@ -59,6 +68,9 @@ void runner::error_line(const std::string& message) const {
 }
 
 int runner::run(std::function<void(const protocol::connack&)> on_connected) {
+  if (stats_interval_.count() > 0) {
+    print_stats_later();
+  }
   signals_.async_wait([this](error_code ec, int) {
     if (!ec) {
       finish(exit_ok, false);
@@ -170,6 +182,7 @@ void runner::finish(int code, bool drain) {
     return;
   }
   drain_timer_.cancel();
+  stats_timer_.cancel();
   done_ = true;
   exit_ = code;
   signals_.cancel();
@@ -179,12 +192,28 @@ void runner::finish(int code, bool drain) {
   });
 }
 
+// --stats: one line every interval, rates since the last one.
+void runner::print_stats_later() {
+  stats_timer_.expires_after(
+      std::chrono::duration_cast<std::chrono::milliseconds>(stats_interval_));
+  stats_timer_.async_wait([this](error_code ec) {
+    if (ec || done_) {
+      return;
+    }
+    const auto now = client_->stats();
+    error_line("stats: " + stats_line(now, last_stats_, stats_interval_.count()));
+    last_stats_ = now;
+    print_stats_later();
+  });
+}
+
 void runner::fail(const std::string& message, int code) {
   if (done_) {
     return;
   }
   done_ = true;
   exit_ = code;
+  stats_timer_.cancel();
   error_line(message);
   signals_.cancel();
   client_->close();

@@ -65,10 +65,14 @@ public:
   static std::string violation(const std::error_code& reason);
 
 private:
+  void print_stats_later();
   std::string program_;
   asio::io_context io_;
   asio::signal_set signals_{io_, SIGINT, SIGTERM};
   asio::steady_timer drain_timer_{io_};
+  asio::steady_timer stats_timer_{io_};
+  std::chrono::duration<double> stats_interval_{0};
+  client_stats last_stats_{};
   protocol::session_config config_;
   std::string url_;
   bool reconnect_ = true;

@@ -114,9 +114,7 @@ private:
   void linger_ended() override;
 
   // Logging and stats (client_observability.cpp).
-  bool logging(log_level level) const {
-    return options_.logger && level <= options_.log_verbosity;
-  }
+  bool logging(log_level level) const { return options_.logger && level <= options_.log_verbosity; }
   void log(log_level level, std::string_view step, const std::string& message) const;
   void log_opening(std::string_view step, const std::error_code& ec, const std::string& detail);
   void log_connect_sent();

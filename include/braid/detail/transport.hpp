@@ -24,8 +24,8 @@ namespace asio = boost::asio;
 using done_handler = std::function<void(std::error_code)>;
 /// Told each step of async_open as it ends: "resolve", "tcp", "tls",
 /// "websocket"; its error, if it failed; what it did ("127.0.0.1:1883").
-using open_observer =
-    std::function<void(std::string_view step, const std::error_code& ec, const std::string& detail)>;
+using open_observer = std::function<void(std::string_view step, const std::error_code& ec,
+                                         const std::string& detail)>;
 using io_handler = std::function<void(std::error_code, std::size_t)>;
 
 class transport {

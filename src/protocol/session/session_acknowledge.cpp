@@ -53,9 +53,9 @@ void session::answer(qos q, std::uint16_t packet_id, reason_code reason) {
 void session::hold(struct publish& p) {
   const auto id = p.packet_id;
   auto* held = find_held(p.qos, id);
-  const bool resend = p.qos == qos::exactly_once
-                          ? store_.contains_incoming(id) && (p.dup || !config_.dup_flag_marks_resends)
-                          : held != nullptr && p.dup;
+  const bool resend = p.qos == qos::exactly_once ? store_.contains_incoming(id) &&
+                                                       (p.dup || !config_.dup_flag_marks_resends)
+                                                 : held != nullptr && p.dup;
   if (resend) {
     if (held == nullptr) {
       // Acknowledged and the PUBREC lost, or delivered before a restart of

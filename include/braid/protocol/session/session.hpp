@@ -447,7 +447,7 @@ private:
   std::optional<request_id> reauth_request_;
   session_counters counters_;
   std::optional<std::uint64_t> pingreq_sent_ms_; // for counters_.round_trip_ms
-  std::uint8_t armed_timers_ = 0; // bit per timer_id
+  std::uint8_t armed_timers_ = 0;                // bit per timer_id
 };
 
 } // namespace braid::protocol

@@ -1,7 +1,6 @@
 // session_config::manual_acknowledgement: PUBACK and PUBREC wait for
 // session::acknowledge, across reconnects, within the unacknowledged limit.
 #include "scripted_peer.hpp"
-
 #include <gtest/gtest.h>
 
 namespace braid::protocol::testing {

@@ -7,7 +7,8 @@ namespace {
 
 std::string rate(std::uint64_t now, std::uint64_t before, double seconds) {
   char text[32];
-  std::snprintf(text, sizeof text, "%.0f", seconds > 0 ? static_cast<double>(now - before) / seconds : 0.0);
+  std::snprintf(text, sizeof text, "%.0f",
+                seconds > 0 ? static_cast<double>(now - before) / seconds : 0.0);
   return text;
 }
 

@@ -1,7 +1,6 @@
 // session::counters(): application messages each way by QoS, resends, and
 // the ping round trip, for client::stats().
 #include "scripted_peer.hpp"
-
 #include <gtest/gtest.h>
 
 namespace braid::protocol::testing {

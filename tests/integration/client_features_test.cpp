@@ -3,8 +3,10 @@
 #include <braid/client.hpp>
 
 #include "mosquitto_broker.hpp"
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -350,6 +352,63 @@ TEST(PacketTrace, CallingTheClientFromTheTraceKeepsTheOutputIntact) {
   EXPECT_EQ(sent_publishes, (std::vector<std::string>{"from-sent-trace", "from-received-trace"}));
   EXPECT_EQ(incoming_publishes, 2u);
   EXPECT_EQ(pubacks_sent, 2u);
+}
+
+} // namespace
+} // namespace braid
+
+namespace braid {
+namespace {
+
+// A completion runs on its handler's associated executor: the client's
+// strand by default, another strand when the handler is bound to one, and
+// never inside the call that started the operation.
+TEST(Completions, RunOnTheHandlersAssociatedExecutor) {
+  testing::mosquitto_broker broker;
+  asio::io_context io;
+  protocol::session_config config;
+  config.connect_packet.client_id = "braid-executors";
+  client c(io.get_executor(), config);
+  auto other = asio::make_strand(io);
+  int on_other = 0;
+  int elsewhere = 0;
+  int done = 0;
+  bool starting = false;
+  auto bound = [&](auto check) {
+    return asio::bind_executor(other, [&, check](auto&&...) {
+      (other.running_in_this_thread() ? on_other : elsewhere) += 1;
+      EXPECT_FALSE(starting);
+      check();
+      ++done;
+    });
+  };
+  c.async_connect("127.0.0.1", std::to_string(broker.port()), bound([] {}));
+  for (int i = 0; i < 100 && done < 1; ++i) {
+    io.run_for(std::chrono::milliseconds(20));
+    io.restart();
+  }
+  std::vector<protocol::subscription> subs{{"executors/t", {protocol::qos::at_least_once}}};
+  starting = true;
+  c.async_subscribe(subs, bound([] {}));
+  for (auto q : {protocol::qos::at_most_once, protocol::qos::at_least_once}) {
+    c.async_publish("executors/t", protocol::to_bytes("x"), q, false, bound([] {}));
+  }
+  c.async_receive(bound([] {}));
+  // The default: the client's strand, which is not `other`.
+  c.async_publish("executors/t", protocol::to_bytes("y"), protocol::qos::at_least_once, false,
+                  [&](error_code, publish_result) {
+                    (other.running_in_this_thread() ? on_other : elsewhere) += 1;
+                    EXPECT_FALSE(starting);
+                    ++done;
+                  });
+  starting = false;
+  for (int i = 0; i < 100 && done < 7; ++i) {
+    io.run_for(std::chrono::milliseconds(20));
+    io.restart();
+  }
+  EXPECT_EQ(done, 7);
+  EXPECT_EQ(on_other, 6);
+  EXPECT_EQ(elsewhere, 1);
 }
 
 } // namespace

@@ -1,7 +1,6 @@
 // What braid::client tells its logger (client_options::logger) and the
 // figures client::stats() returns.
 #include <braid/detail/client_impl.hpp>
-#include <braid/protocol/error.hpp>
 
 namespace braid::detail {
 namespace {
@@ -16,26 +15,6 @@ std::string_view version_text(bp::protocol_version v) {
     return "5";
   }
   return "?";
-}
-
-// A connection ended by the broker's fault: it broke the protocol.
-bool broker_broke_the_protocol(const std::error_code& ec) {
-  if (ec.category() == bp::protocol_category()) {
-    return true;
-  }
-  if (ec.category() != bp::session_category()) {
-    return false;
-  }
-  switch (static_cast<bp::session_errc>(ec.value())) {
-  case bp::session_errc::unexpected_packet:
-  case bp::session_errc::session_present_without_state:
-  case bp::session_errc::topic_alias_invalid:
-  case bp::session_errc::receive_maximum_exceeded:
-  case bp::session_errc::packet_id_mismatch:
-    return true;
-  default:
-    return false;
-  }
 }
 
 } // namespace
@@ -100,9 +79,9 @@ void client_impl::log_connected(const bp::connack& ack) {
 // The connection ended: as asked (close, async_disconnect), lost, or cut for
 // the broker's fault (with the broker's DISCONNECT, if it sent one).
 void client_impl::log_closed(std::error_code ec) {
-  const auto level = !ec || reconnect_.stopped()     ? log_level::info
-                     : broker_broke_the_protocol(ec) ? log_level::error
-                                                     : log_level::warning;
+  const auto level = !ec || reconnect_.stopped()   ? log_level::info
+                     : bp::is_broker_violation(ec) ? log_level::error
+                                                   : log_level::warning;
   if (!logging(level)) {
     return;
   }

@@ -25,6 +25,10 @@ void connection_io::open(const broker_url& url) {
 void connection_io::start(protocol::protocol_version version) {
   open_ = true;
   ++generation_;
+  // A read or write of the last connection may still be on its way back
+  // (aborted): it is not this connection's, which may read and write now.
+  reading_ = false;
+  write_in_flight_ = false;
   for (auto& d : trace_decoders_) {
     d.reset();
     d.set_version(version);
@@ -43,8 +47,11 @@ void connection_io::read() {
 }
 
 void connection_io::on_read(std::uint64_t generation, std::error_code ec, std::size_t n) {
+  if (generation != generation_) {
+    return; // a read of an earlier connection: the one in place may be reading
+  }
   reading_ = false;
-  if (!open_ || generation != generation_) {
+  if (!open_) {
     return; // closed meanwhile
   }
   if (ec && lingering_) {
@@ -75,8 +82,11 @@ void connection_io::write() {
 }
 
 void connection_io::on_written(std::uint64_t generation, std::error_code ec) {
+  if (generation != generation_) {
+    return; // a write of an earlier connection
+  }
   write_in_flight_ = false;
-  if (!open_ || generation != generation_) {
+  if (!open_) {
     return; // closed meanwhile
   }
   if (!ec) {

@@ -151,17 +151,8 @@ std::string runner::violation(const std::error_code& reason) {
       return {};
     }
   }
-  if (reason.category() == bp::session_category()) {
-    switch (static_cast<bp::session_errc>(reason.value())) {
-    case bp::session_errc::unexpected_packet:
-    case bp::session_errc::session_present_without_state:
-    case bp::session_errc::topic_alias_invalid:
-    case bp::session_errc::receive_maximum_exceeded:
-    case bp::session_errc::packet_id_mismatch:
-      return "protocol error by the broker: " + reason.message();
-    default:
-      return {};
-    }
+  if (bp::is_broker_violation(reason)) {
+    return "protocol error by the broker: " + reason.message();
   }
   return {};
 }

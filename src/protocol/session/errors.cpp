@@ -1,3 +1,4 @@
+#include <braid/protocol/error.hpp>
 #include <braid/protocol/session/errors.hpp>
 
 #include <string>
@@ -79,6 +80,25 @@ const std::error_category& session_category() noexcept {
 const std::error_category& mqtt_reason_category() noexcept {
   static const mqtt_reason_category_impl instance;
   return instance;
+}
+
+bool is_broker_violation(const std::error_code& ec) noexcept {
+  if (ec.category() == protocol_category()) {
+    return kind_of(static_cast<errc>(ec.value())) != error_kind::invalid_argument;
+  }
+  if (ec.category() != session_category()) {
+    return false;
+  }
+  switch (static_cast<session_errc>(ec.value())) {
+  case session_errc::unexpected_packet:
+  case session_errc::session_present_without_state:
+  case session_errc::topic_alias_invalid:
+  case session_errc::receive_maximum_exceeded:
+  case session_errc::packet_id_mismatch:
+    return true;
+  default:
+    return false;
+  }
 }
 
 } // namespace braid::protocol

@@ -417,6 +417,32 @@ TEST_F(ConnectionIo, CloseEndsAPendingWriteWithoutTellingTheOwner) {
   EXPECT_EQ(owner->written_with, std::vector<std::error_code>{});
 }
 
+// A read or write of the last connection that ends after the next one
+// started neither keeps the new connection from reading and writing nor lets
+// two reads run on it.
+TEST_F(ConnectionIo, AnEarlierConnectionsLateCompletionsLeaveTheNextOneWorking) {
+  connect();
+  io().read();
+  peer.hold_writes = true;
+  write({0xC0, 0x00});
+  io().close(); // the aborted read and write are still on their way back
+  peer.hold_writes = false;
+  io().open(tcp_url);
+  io().start(bp::protocol_version::v3_1_1);
+  io().read();
+  EXPECT_EQ(peer.reads_started, 2);
+  EXPECT_FALSE(io().writing());
+  run(); // the late completions, then the open
+  io().read();
+  EXPECT_EQ(peer.reads_started, 2); // still one read at a time
+  peer.peer_sends({0xD0, 0x00});
+  write({0xC0, 0x00});
+  run();
+  EXPECT_EQ(owner->received_bytes, (bytes{0xD0, 0x00}));
+  EXPECT_EQ(owner->written_with, std::vector<std::error_code>{std::error_code{}});
+  EXPECT_EQ(owner->read_errors, std::vector<std::error_code>{std::error_code{}}); // no stale abort
+}
+
 TEST_F(ConnectionIo, APendingOperationKeepsTheOwnerAlive) {
   connect();
   io().read();

@@ -46,6 +46,13 @@ enum class session_errc {
 
 const std::error_category& session_category() noexcept;
 
+/// Whether `ec` says the broker broke the protocol: a malformed packet or a
+/// protocol error in what it sent (braid.protocol codes other than invalid
+/// arguments), or a session rule it broke (unexpected_packet,
+/// session_present_without_state, topic_alias_invalid,
+/// receive_maximum_exceeded, packet_id_mismatch).
+bool is_broker_violation(const std::error_code& ec) noexcept;
+
 inline std::error_code make_error_code(session_errc e) noexcept {
   return {static_cast<int>(e), session_category()};
 }

@@ -80,5 +80,42 @@ TEST(WebSocket, WebSocketOverTlsVerifiesTheBroker) {
   EXPECT_NE(refused.find("certificate verify failed"), std::string::npos) << refused;
 }
 
+// The logger hears each step of opening a wss:// connection, and a TLS
+// handshake refused for the broker's certificate as a warning.
+TEST(WebSocket, TheLoggerHearsTheTlsHandshakeAndTheUpgrade) {
+  test_certificates certs;
+  mosquitto_broker broker;
+  websocket_bridge bridge(broker.port(), certs.file("server.crt"), certs.file("server.key"));
+  std::vector<std::pair<log_level, std::string>> records;
+  client_options options;
+  options.tls.ca_file = certs.file("ca.crt");
+  options.log_verbosity = log_level::debug;
+  options.logger = [&](const log_record& r) {
+    records.emplace_back(r.level, std::string(r.step) + ": " + std::string(r.message));
+  };
+  const auto url = "wss://localhost:" + bridge.port_string() + "/mqtt";
+  ASSERT_EQ(round_trip(url, options, bp::protocol_version::v3_1_1), "100000 bytes");
+  std::vector<std::string> steps;
+  for (const auto& [level, text] : records) {
+    steps.push_back(text.substr(0, text.find(':')));
+  }
+  ASSERT_GE(steps.size(), 6u);
+  EXPECT_EQ(std::vector<std::string>(steps.begin(), steps.begin() + 6),
+            (std::vector<std::string>{"resolve", "tcp", "tls", "websocket", "connect", "connack"}));
+  EXPECT_EQ(records[2].first, log_level::info);
+  EXPECT_EQ(records[2].second.rfind("tls: handshake done: TLSv1.", 0), 0u) << records[2].second;
+  EXPECT_EQ(records[3].second, "websocket: upgraded: GET localhost:" + bridge.port_string() +
+                                   "/mqtt, sub-protocol mqtt");
+
+  records.clear();
+  options.tls.ca_file = certs.file("other.crt");
+  (void)round_trip(url, options, bp::protocol_version::v3_1_1);
+  ASSERT_GE(records.size(), 3u);
+  EXPECT_EQ(records[2].first, log_level::warning);
+  EXPECT_NE(records[2].second.find("tls: TLS handshake failed: certificate verify failed"),
+            std::string::npos)
+      << records[2].second;
+}
+
 } // namespace
 } // namespace braid

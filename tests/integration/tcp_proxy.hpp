@@ -35,6 +35,11 @@ public:
   ~tcp_proxy() {
     io_.stop();
     thread_.join();
+    for (auto& weak : links_) { // a stalled link holds itself in its waiting writes
+      if (auto l = weak.lock()) {
+        l->close();
+      }
+    }
   }
   tcp_proxy(const tcp_proxy&) = delete;
   tcp_proxy& operator=(const tcp_proxy&) = delete;
@@ -130,6 +135,7 @@ private:
     }
     void close() {
       closed = true;
+      waiting.clear(); // they hold this link: kept, they would never let it go
       boost::system::error_code ignored;
       for (auto& s : sides) {
         s.close(ignored);

@@ -1,24 +1,9 @@
 // What braid::client tells its logger (client_options::logger) and the
 // figures client::stats() returns.
 #include <braid/detail/client_impl.hpp>
+#include <braid/protocol/version.hpp>
 
 namespace braid::detail {
-namespace {
-
-std::string_view version_text(bp::protocol_version v) {
-  switch (v) {
-  case bp::protocol_version::v3_1:
-    return "3.1";
-  case bp::protocol_version::v3_1_1:
-    return "3.1.1";
-  case bp::protocol_version::v5:
-    return "5";
-  }
-  return "?";
-}
-
-} // namespace
-
 void client_impl::log(log_level level, std::string_view step, const std::string& message) const {
   if (logging(level)) {
     options_.logger(log_record{level, step, message});
@@ -53,7 +38,7 @@ void client_impl::log_connect_sent() {
   }
   const auto& c = session_.config().connect_packet;
   log(log_level::debug, "connect",
-      "CONNECT sent: MQTT " + std::string(version_text(c.version)) + ", client id \"" +
+      "CONNECT sent: MQTT " + std::string(bp::to_string(c.version)) + ", client id \"" +
           c.client_id + "\", clean start " + (c.clean_start ? "1" : "0") + ", keep alive " +
           std::to_string(c.keep_alive) + " s" +
           (c.username ? ", user name \"" + *c.username + "\"" : ""));

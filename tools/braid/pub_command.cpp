@@ -224,7 +224,16 @@ public:
 
   line_publisher(runner& r, const pub_options& o, std::size_t limit)
       : runner_(r), options_(o), limit_(limit) {}
+  // Waits until the reader is back in a read of stdin (or gone): it must not
+  // be using the client, even an executor's copy, while the client and its
+  // io_context are destroyed. A reader blocked in read() is left there; it
+  // sees `closing_` when the read returns and touches nothing.
   ~line_publisher() {
+    std::unique_lock lock(mutex_);
+    closing_ = true;
+    room_.notify_all();
+    idle_.wait(lock, [&] { return !busy_; });
+    lock.unlock();
     if (reader_.joinable()) {
       reader_.detach(); // blocked in a read of stdin; the process is ending
     }
@@ -235,6 +244,29 @@ public:
   }
 
 private:
+  // Marks the reader busy (using the client) until destroyed; false when the
+  // publisher is being destroyed, and then the reader must return at once.
+  class busy_guard {
+  public:
+    explicit busy_guard(line_publisher& p) : p_(p) {
+      std::lock_guard lock(p_.mutex_);
+      entered_ = !p_.closing_;
+      p_.busy_ = entered_;
+    }
+    ~busy_guard() {
+      std::lock_guard lock(p_.mutex_);
+      p_.busy_ = false;
+      p_.idle_.notify_all();
+    }
+    busy_guard(const busy_guard&) = delete;
+    busy_guard& operator=(const busy_guard&) = delete;
+    explicit operator bool() const { return entered_; }
+
+  private:
+    line_publisher& p_;
+    bool entered_;
+  };
+
   void read_lines() {
     std::string line;
     std::size_t count = 0;
@@ -244,54 +276,64 @@ private:
       if (n < 0 && errno == EINTR) {
         continue;
       }
+      const busy_guard busy(*this);
+      if (!busy) {
+        return;
+      }
       if (n < 0) {
         stop("cannot read stdin: " + std::string(std::strerror(errno)));
         return;
       }
       if (n == 0) {
-        break;
-      }
-      const char* p = buffer;
-      const char* const end = buffer + n;
-      while (p != end) {
-        const char* newline =
-            static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-        line.append(p, newline == nullptr ? end : newline);
-        if (line.size() > limit_) {
-          stop("line " + std::to_string(count + 1) +
-               " of stdin is longer than the largest message (" + std::to_string(limit_) +
-               " bytes)");
+        if (!line.empty() && !publish(line)) {
           return;
         }
-        if (newline == nullptr) {
-          break;
-        }
-        ++count;
-        if (!publish(line)) {
-          return;
-        }
-        line.clear();
-        p = newline + 1;
+        // End of input: finish once every line is out (on the client's strand).
+        asio::post(runner_.get().get_executor(), [this] {
+          std::lock_guard lock(mutex_);
+          input_ended_ = true;
+          if (outstanding_ == 0) {
+            runner_.finish(exit_ok);
+          }
+        });
+        return;
+      }
+      if (!publish_lines(buffer, buffer + n, line, count)) {
+        return;
       }
     }
-    if (!line.empty() && !publish(line)) {
-      return;
-    }
-    // End of input: finish once every line is out (on the client's strand).
-    asio::post(runner_.get().get_executor(), [this] {
-      std::lock_guard lock(mutex_);
-      input_ended_ = true;
-      if (outstanding_ == 0) {
-        runner_.finish(exit_ok);
+  }
+
+  // Publishes each complete line of [p, end), keeping an unfinished one in
+  // `line`; false when the run is over.
+  bool publish_lines(const char* p, const char* const end, std::string& line, std::size_t& count) {
+    while (p != end) {
+      const char* newline =
+          static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+      line.append(p, newline == nullptr ? end : newline);
+      if (line.size() > limit_) {
+        stop("line " + std::to_string(count + 1) +
+             " of stdin is longer than the largest message (" + std::to_string(limit_) + " bytes)");
+        return false;
       }
-    });
+      if (newline == nullptr) {
+        return true;
+      }
+      ++count;
+      if (!publish(line)) {
+        return false;
+      }
+      line.clear();
+      p = newline + 1;
+    }
+    return true;
   }
 
   bool publish(const std::string& line) {
     {
       std::unique_lock lock(mutex_);
-      room_.wait(lock, [&] { return outstanding_ < kOutstanding || failed_; });
-      if (failed_) {
+      room_.wait(lock, [&] { return outstanding_ < kOutstanding || failed_ || closing_; });
+      if (failed_ || closing_) {
         return false;
       }
       ++outstanding_;
@@ -328,9 +370,12 @@ private:
   std::thread reader_;
   std::mutex mutex_;
   std::condition_variable room_;
+  std::condition_variable idle_;
   int outstanding_ = 0;
   bool input_ended_ = false;
   bool failed_ = false;
+  bool busy_ = false;    // the reader is using the client
+  bool closing_ = false; // the publisher is being destroyed
 };
 
 int run_pub(pub_options& o) {

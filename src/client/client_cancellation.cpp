@@ -4,7 +4,6 @@
 #include <braid/detail/client_impl.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 
 namespace braid::detail {
@@ -30,7 +29,7 @@ cancellation_ptr client_impl::watch(asio::cancellation_slot slot,
   auto op = std::make_shared<pending_cancellation>(what);
   slot.assign([weak = weak_from_this(), op](asio::cancellation_type type) {
     if (auto self = weak.lock()) {
-      asio::dispatch(self->strand_, [self, op, type] { self->cancel(*op, type); });
+      self->on_strand([self, op, type] { self->cancel(*op, type); });
     }
   });
   return op;

@@ -4,7 +4,6 @@
 #include <braid/detail/client_impl.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
-#include <boost/asio/dispatch.hpp>
 
 namespace braid::detail {
 
@@ -24,8 +23,8 @@ void client_impl::connect(std::vector<std::string> urls, connect_handler handler
     ec = parse_url(urls[i], parsed[i]);
   }
   if (ec) {
-    asio::dispatch(strand_, [self = shared_from_this(), ec, h = std::move(handler)]() mutable {
-      post_completion(std::move(h), self->strand_, ec, bp::connack{});
+    on_strand([self = shared_from_this(), ec, h = std::move(handler)]() mutable {
+      self->completions_->complete(std::move(h), ec, bp::connack{});
     });
     return;
   }
@@ -35,24 +34,24 @@ void client_impl::connect(std::vector<std::string> urls, connect_handler handler
 void client_impl::connect_urls(std::vector<broker_url> urls, connect_handler handler) {
   auto cancel =
       watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::connect);
-  asio::dispatch(strand_, [self = shared_from_this(), urls = std::move(urls),
-                           h = std::move(handler), cancel]() mutable {
+  on_strand([self = shared_from_this(), urls = std::move(urls), h = std::move(handler),
+             cancel]() mutable {
     if (self->io_.is_open() || self->connect_handler_) {
-      post_completion(std::move(h), self->strand_,
-                      std::error_code{bp::session_errc::already_connected}, bp::connack{});
+      self->completions_->complete(
+          std::move(h), std::error_code{bp::session_errc::already_connected}, bp::connack{});
       return;
     }
     // A CONNECT that cannot be encoded, or TLS settings that cannot work (a
     // CA file that cannot be read ...), fail now, not at every retry.
     if (self->connect_error_) {
-      post_completion(std::move(h), self->strand_, self->connect_error_, bp::connack{});
+      self->completions_->complete(std::move(h), self->connect_error_, bp::connack{});
       return;
     }
     for (const auto& u : urls) {
       std::error_code ec;
       (void)make_transport(u.kind, self->strand_, self->options_.tls, ec);
       if (ec) {
-        post_completion(std::move(h), self->strand_, ec, bp::connack{});
+        self->completions_->complete(std::move(h), ec, bp::connack{});
         return;
       }
     }
@@ -209,7 +208,7 @@ void client_impl::fail_connect(error_code ec) {
   if (!connect_handler_) {
     return;
   }
-  post_completion(std::move(*connect_handler_), strand_, ec, refused_.value_or(bp::connack{}));
+  completions_->complete(std::move(*connect_handler_), ec, refused_.value_or(bp::connack{}));
   connect_handler_.reset();
 }
 
@@ -226,7 +225,7 @@ std::optional<connection_info> client_impl::connection() const {
 }
 
 void client_impl::close() {
-  asio::dispatch(strand_, [self = shared_from_this()] { self->shut_down(); });
+  on_strand([self = shared_from_this()] { self->shut_down(); });
 }
 
 // No more attempts; the connection, if any, closes at once.

@@ -5,7 +5,6 @@
 #include <braid/protocol/encoder.hpp>
 
 #include <boost/asio/associated_cancellation_slot.hpp>
-#include <boost/asio/dispatch.hpp>
 
 #include <chrono>
 
@@ -33,11 +32,12 @@ bp::session_config with_options(bp::session_config config, const client_options&
 client_impl::client_impl(asio::any_io_executor executor, bp::session_config config,
                          client_options options)
     : strand_(asio::make_strand(executor)),
+      completions_(std::make_shared<completion_queue>(strand_)),
       store_(options.store ? options.store : std::make_shared<bp::memory_store>()),
       connect_error_(connect_packet_error(config)),
       session_(with_options(std::move(config), options), *store_), options_(std::move(options)),
-      reconnect_(options_), operations_(strand_),
-      dispatcher_(strand_, options_.receive_queue_limit), commit_(strand_),
+      reconnect_(options_), operations_(completions_),
+      dispatcher_(completions_, options_.receive_queue_limit), commit_(strand_),
       io_(
           strand_, *this,
           [this](transport_kind kind, std::error_code& ec) {
@@ -78,10 +78,10 @@ bool client_impl::in_profile(operation op) const {
 void client_impl::publish(bp::publish message, publish_handler handler) {
   auto cancel =
       watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::request);
-  asio::dispatch(strand_, [self = shared_from_this(), m = std::move(message),
-                           h = std::move(handler), cancel]() mutable {
+  on_strand([self = shared_from_this(), m = std::move(message), h = std::move(handler),
+             cancel]() mutable {
     if (!self->in_profile(operation::publish)) {
-      post_completion(std::move(h), self->strand_, client_errc::not_in_profile, publish_result{});
+      self->completions_->complete(std::move(h), client_errc::not_in_profile, publish_result{});
       return;
     }
     self->submit(std::move(m), std::move(h), cancel);
@@ -98,7 +98,7 @@ void client_impl::submit(bp::publish message, publish_handler handler,
   const bool qos0 = message.qos == bp::qos::at_most_once;
   bp::request_id id = 0;
   if (auto ec = session_.publish(std::move(message), id, now_ms())) {
-    post_completion(std::move(handler), strand_, ec, publish_result{});
+    completions_->complete(std::move(handler), ec, publish_result{});
     return;
   }
   operations_.add(id, std::move(handler), qos0);
@@ -113,7 +113,7 @@ void client_impl::request(Handler handler, const cancellation_ptr& cancel, Start
                           Failed... failed) {
   bp::request_id id = 0;
   if (auto ec = start(id)) {
-    post_completion(std::move(handler), strand_, ec, std::move(failed)...);
+    completions_->complete(std::move(handler), ec, std::move(failed)...);
     return;
   }
   operations_.add(id, std::move(handler));
@@ -126,8 +126,8 @@ void client_impl::subscribe(std::vector<bp::subscription> subscriptions, bp::pro
                             reasons_handler handler) {
   auto cancel =
       watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::request);
-  asio::dispatch(strand_, [self = shared_from_this(), s = std::move(subscriptions),
-                           p = std::move(props), h = std::move(handler), cancel]() mutable {
+  on_strand([self = shared_from_this(), s = std::move(subscriptions), p = std::move(props),
+             h = std::move(handler), cancel]() mutable {
     self->request(
         std::move(h), cancel,
         [&](bp::request_id& id) -> std::error_code {
@@ -144,8 +144,8 @@ void client_impl::unsubscribe(std::vector<std::string> filters, bp::properties p
                               reasons_handler handler) {
   auto cancel =
       watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::request);
-  asio::dispatch(strand_, [self = shared_from_this(), f = std::move(filters), p = std::move(props),
-                           h = std::move(handler), cancel]() mutable {
+  on_strand([self = shared_from_this(), f = std::move(filters), p = std::move(props),
+             h = std::move(handler), cancel]() mutable {
     self->request(
         std::move(h), cancel,
         [&](bp::request_id& id) -> std::error_code {
@@ -161,7 +161,7 @@ void client_impl::unsubscribe(std::vector<std::string> filters, bp::properties p
 void client_impl::ping(plain_handler handler) {
   auto cancel =
       watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::request);
-  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler), cancel]() mutable {
+  on_strand([self = shared_from_this(), h = std::move(handler), cancel]() mutable {
     self->request(std::move(h), cancel,
                   [&](bp::request_id& id) { return self->session_.ping(id, self->now_ms()); });
   });
@@ -170,8 +170,8 @@ void client_impl::ping(plain_handler handler) {
 void client_impl::disconnect(bp::reason_code reason, bp::properties props, plain_handler handler) {
   auto cancel = watch(asio::get_associated_cancellation_slot(handler),
                       pending_cancellation::target::disconnect);
-  asio::dispatch(strand_, [self = shared_from_this(), reason, p = std::move(props),
-                           h = std::move(handler), cancel]() mutable {
+  on_strand([self = shared_from_this(), reason, p = std::move(props), h = std::move(handler),
+             cancel]() mutable {
     self->request(std::move(h), cancel, [&](bp::request_id& id) {
       auto ec = self->session_.disconnect(reason, std::move(p), id, self->now_ms());
       // A requested disconnect is not followed by a reconnect, and one made
@@ -193,7 +193,7 @@ void client_impl::disconnect(bp::reason_code reason, bp::properties props, plain
 void client_impl::reauthenticate(auth_handler handler) {
   auto cancel =
       watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::request);
-  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler), cancel]() mutable {
+  on_strand([self = shared_from_this(), h = std::move(handler), cancel]() mutable {
     self->request(
         std::move(h), cancel,
         [&](bp::request_id& id) { return self->session_.reauthenticate(id, self->now_ms()); },
@@ -202,7 +202,7 @@ void client_impl::reauthenticate(auth_handler handler) {
 }
 
 void client_impl::set_window(std::uint16_t window) {
-  asio::dispatch(strand_, [self = shared_from_this(), window] {
+  on_strand([self = shared_from_this(), window] {
     self->session_.set_window(window);
     self->process_actions();
     self->flush();
@@ -212,9 +212,9 @@ void client_impl::set_window(std::uint16_t window) {
 void client_impl::receive(receive_handler handler) {
   auto cancel =
       watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::receive);
-  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler), cancel]() mutable {
+  on_strand([self = shared_from_this(), h = std::move(handler), cancel]() mutable {
     if (!self->in_profile(operation::receive)) {
-      post_completion(std::move(h), self->strand_, client_errc::not_in_profile, bp::publish{});
+      self->completions_->complete(std::move(h), client_errc::not_in_profile, bp::publish{});
       return;
     }
     const auto ticket = cancel ? ++self->receive_tickets_ : 0;
@@ -228,44 +228,42 @@ void client_impl::receive(receive_handler handler) {
 
 void client_impl::acknowledge(bp::qos q, std::uint16_t packet_id, bp::reason_code reason,
                               plain_handler handler) {
-  asio::dispatch(
-      strand_, [self = shared_from_this(), q, packet_id, reason, h = std::move(handler)]() mutable {
-        auto ec = self->session_.acknowledge(q, packet_id, reason, self->now_ms());
-        self->flush();
-        self->resume_reading();
-        self->update_stats();
-        post_completion(std::move(h), self->strand_, ec);
-      });
+  on_strand([self = shared_from_this(), q, packet_id, reason, h = std::move(handler)]() mutable {
+    auto ec = self->session_.acknowledge(q, packet_id, reason, self->now_ms());
+    self->flush();
+    self->resume_reading();
+    self->update_stats();
+    self->completions_->complete(std::move(h), ec);
+  });
 }
 
 void client_impl::set_message_handler(message_handler handler) {
-  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
+  on_strand([self = shared_from_this(), h = std::move(handler)]() mutable {
     self->dispatcher_.set_message_handler(std::move(h));
   });
 }
 
 std::uint64_t client_impl::add_route(std::string filter, message_handler handler) {
   const auto id = ++route_ids_;
-  asio::dispatch(strand_, [self = shared_from_this(), id, f = std::move(filter),
-                           h = std::move(handler)]() mutable {
-    self->dispatcher_.add_route(id, std::move(f), std::move(h));
-  });
+  on_strand(
+      [self = shared_from_this(), id, f = std::move(filter), h = std::move(handler)]() mutable {
+        self->dispatcher_.add_route(id, std::move(f), std::move(h));
+      });
   return id;
 }
 
 void client_impl::remove_route(std::uint64_t id) {
-  asio::dispatch(strand_,
-                 [self = shared_from_this(), id] { (void)self->dispatcher_.remove_route(id); });
+  on_strand([self = shared_from_this(), id] { (void)self->dispatcher_.remove_route(id); });
 }
 
 void client_impl::remove_routes(std::string filter) {
-  asio::dispatch(strand_, [self = shared_from_this(), f = std::move(filter)] {
+  on_strand([self = shared_from_this(), f = std::move(filter)] {
     (void)self->dispatcher_.remove_routes(f);
   });
 }
 
 void client_impl::set_state_handler(std::function<void(const connection_event&)> handler) {
-  asio::dispatch(strand_, [self = shared_from_this(), h = std::move(handler)]() mutable {
+  on_strand([self = shared_from_this(), h = std::move(handler)]() mutable {
     self->on_state_ = std::move(h);
   });
 }

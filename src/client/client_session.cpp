@@ -178,7 +178,7 @@ void client_impl::connected(bp::connected& done) {
   notify(std::move(e));
   update_stats();
   if (connect_handler_) {
-    post_completion(std::move(*connect_handler_), strand_, std::error_code{}, std::move(done.ack));
+    completions_->complete(std::move(*connect_handler_), std::error_code{}, std::move(done.ack));
     connect_handler_.reset();
   }
 }

@@ -7,8 +7,8 @@
 
 namespace braid::detail {
 
-dispatcher::dispatcher(asio::strand<asio::any_io_executor> strand, std::size_t queue_limit)
-    : strand_(std::move(strand)), queue_limit_(queue_limit) {
+dispatcher::dispatcher(std::shared_ptr<completion_queue> completions, std::size_t queue_limit)
+    : completions_(std::move(completions)), queue_limit_(queue_limit) {
 }
 
 void dispatcher::add_route(std::uint64_t id, std::string filter, message_handler handler) {
@@ -50,7 +50,7 @@ bool dispatcher::deliver(bp::publish message) {
   for (const auto& r : routes_) {
     if (bp::topic_matches(r.filter, message.topic)) {
       routed = true;
-      asio::post(strand_, [h = r.handler, m = message] {
+      completions_->defer([h = r.handler, m = message] {
         if (*h) {
           (*h)(m);
         }
@@ -63,13 +63,13 @@ bool dispatcher::deliver(bp::publish message) {
 // Returns true when the message filled the receive queue.
 bool dispatcher::deliver_unrouted(bp::publish message) {
   if (*on_message_) {
-    asio::post(strand_, [h = on_message_, m = std::move(message)] { (*h)(m); });
+    completions_->defer([h = on_message_, m = std::move(message)] { (*h)(m); });
     return false;
   }
   if (!receivers_.empty()) {
     auto h = std::move(receivers_.front().handler);
     receivers_.pop_front();
-    post_completion(std::move(h), strand_, std::error_code{}, std::move(message));
+    completions_->complete(std::move(h), std::error_code{}, std::move(message));
     return false;
   }
   received_.push_back(std::move(message));
@@ -83,7 +83,7 @@ bool dispatcher::receive(receive_handler handler, std::uint64_t ticket) {
   }
   auto m = std::move(received_.front());
   received_.pop_front();
-  post_completion(std::move(handler), strand_, std::error_code{}, std::move(m));
+  completions_->complete(std::move(handler), std::error_code{}, std::move(m));
   return has_room();
 }
 
@@ -93,7 +93,7 @@ bool dispatcher::cancel_receive(std::uint64_t ticket) {
   if (ticket == 0 || it == receivers_.end()) {
     return false;
   }
-  post_completion(std::move(it->handler), strand_, asio::error::operation_aborted, bp::publish{});
+  completions_->complete(std::move(it->handler), asio::error::operation_aborted, bp::publish{});
   receivers_.erase(it);
   return true;
 }
@@ -102,7 +102,7 @@ void dispatcher::fail_receivers(std::error_code ec) {
   while (!receivers_.empty()) {
     auto h = std::move(receivers_.front().handler);
     receivers_.pop_front();
-    post_completion(std::move(h), strand_, ec, bp::publish{});
+    completions_->complete(std::move(h), ec, bp::publish{});
   }
 }
 

@@ -78,6 +78,18 @@ public:
   client_stats stats() const;
 
 private:
+  /// Runs `f` now when called on the strand (the common case: from a
+  /// handler), else posts it there. Unlike asio::dispatch it does not ask the
+  /// type-erased executor whether it may block (that query allocates).
+  template <class F>
+  void on_strand(F&& f) {
+    if (strand_.running_in_this_thread()) {
+      f();
+    } else {
+      asio::post(strand_, std::forward<F>(f));
+    }
+  }
+
   /// What a client_profile allows or not.
   enum class operation : std::uint8_t { publish, subscribe, unsubscribe, receive };
 
@@ -138,6 +150,8 @@ private:
   std::uint64_t now_ms() const;
 
   asio::strand<asio::any_io_executor> strand_;
+  // Every completion and message handler runs through it, in order.
+  std::shared_ptr<completion_queue> completions_;
   std::shared_ptr<bp::session_store> store_; // client_options::store, or a memory store
   std::error_code connect_error_;            // the configured CONNECT cannot be encoded
   bp::session session_;

@@ -3,7 +3,8 @@
 // per-subscription route whose filter matches the topic gets the message; a
 // message no route takes goes to the message handler if one is set, else to
 // a waiting async_receive, else into the receive queue. Handlers run later,
-// posted to the client's strand.
+// run later on the client's strand
+// (completion_queue.hpp).
 
 #include <braid/detail/completion.hpp>
 
@@ -26,7 +27,8 @@ class dispatcher {
 public:
   /// `queue_limit`: how many messages the receive queue holds before it asks
   /// for reading to pause (see deliver and receive).
-  dispatcher(asio::strand<asio::any_io_executor> strand, std::size_t queue_limit);
+  /// Handlers run through `completions` (shared with the client's other parts).
+  dispatcher(std::shared_ptr<completion_queue> completions, std::size_t queue_limit);
 
   /// Messages whose topic matches `filter` go to `handler` (as well as to
   /// any other matching route), not to the message handler or the queue.
@@ -73,7 +75,7 @@ private:
     std::shared_ptr<message_handler> handler;
   };
 
-  asio::strand<asio::any_io_executor> strand_;
+  std::shared_ptr<completion_queue> completions_;
   std::size_t queue_limit_;
   std::vector<route> routes_;
   // Shared with the deliveries already posted to it.

@@ -6,15 +6,16 @@
 // disconnect until the connection is closed.
 
 #include <braid/detail/completion.hpp>
+#include <braid/detail/id_table.hpp>
+#include <braid/detail/ring_queue.hpp>
 #include <braid/protocol/session/actions.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <optional>
-#include <unordered_map>
 #include <variant>
 
 namespace braid::detail {
@@ -23,7 +24,8 @@ class operation_table {
 public:
   using any_handler = std::variant<publish_handler, reasons_handler, auth_handler, plain_handler>;
 
-  explicit operation_table(asio::strand<asio::any_io_executor> strand);
+  /// Completions go through `completions` (shared with the client's other parts).
+  explicit operation_table(std::shared_ptr<completion_queue> completions);
 
   /// Holds `handler` until request `id` completes. `after_write` (QoS 0
   /// publishes): the handler then waits for the write carrying the packet.
@@ -60,9 +62,9 @@ private:
     publish_handler handler;
   };
 
-  asio::strand<asio::any_io_executor> strand_;
-  std::unordered_map<bp::request_id, pending_handler> handlers_;
-  std::deque<deferred_completion> after_write_;
+  std::shared_ptr<completion_queue> completions_;
+  id_table<pending_handler> handlers_;
+  ring_queue<deferred_completion> after_write_;
   std::uint64_t writes_started_ = 0;
   std::optional<plain_handler> disconnect_handler_;
   bp::request_id disconnect_id_ = 0;

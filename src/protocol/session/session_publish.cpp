@@ -206,8 +206,7 @@ void session::send_qos0(request_id id, const struct publish& message) {
     complete(id, request_kind::publish, ec);
     return;
   }
-  stored_publish record{id, message, publish_state::sent};
-  write_publish(record, false);
+  write_publish_view(message.view(), false);
   complete(id, request_kind::publish, {});
 }
 

@@ -52,7 +52,9 @@ protected:
   }
 
   asio::io_context ctx;
-  dispatcher d{asio::make_strand(asio::any_io_executor(ctx.get_executor())), limit};
+  dispatcher d{std::make_shared<braid::detail::completion_queue>(
+                   asio::make_strand(asio::any_io_executor(ctx.get_executor()))),
+               limit};
 };
 
 // --- routes and the message handler -------------------------------------------------
@@ -215,7 +217,9 @@ TEST_F(Dispatcher, ReceiveSaysResumeOnceTheQueueIsBelowHalfItsLimit) {
 // empty, below half of 1, and reading must resume (else it never does).
 TEST(DispatcherLimitOne, ReceiveSaysResumeOnceTheQueueIsEmpty) {
   asio::io_context ctx;
-  dispatcher d{asio::make_strand(asio::any_io_executor(ctx.get_executor())), 1};
+  dispatcher d{std::make_shared<braid::detail::completion_queue>(
+                   asio::make_strand(asio::any_io_executor(ctx.get_executor()))),
+               1};
   EXPECT_TRUE(d.deliver(message("only")));
   receive_result r;
   EXPECT_TRUE(d.receive(receive_into(r)));

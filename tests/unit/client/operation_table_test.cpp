@@ -70,7 +70,8 @@ protected:
   void complete(bp::request_completed done) { table.complete(done); }
 
   asio::io_context ctx;
-  operation_table table{asio::make_strand(asio::any_io_executor(ctx.get_executor()))};
+  operation_table table{std::make_shared<braid::detail::completion_queue>(
+      asio::make_strand(asio::any_io_executor(ctx.get_executor())))};
 };
 
 // --- completion --------------------------------------------------------------------

@@ -103,11 +103,19 @@ void client_impl::linger() {
   io_.linger(std::chrono::seconds(1));
 }
 
+// The batches' vectors are kept for the next call (a call may come back here
+// while handling its batch), so that the session's action list keeps its
+// storage instead of growing anew each time.
 void client_impl::process_actions() {
   std::vector<bp::action> batch;
+  if (!spare_batches_.empty()) {
+    batch = std::move(spare_batches_.back());
+    spare_batches_.pop_back();
+  }
   for (session_.take_actions(batch); !batch.empty(); session_.take_actions(batch)) {
     handle_actions(batch);
   }
+  spare_batches_.push_back(std::move(batch));
 }
 
 void client_impl::handle_actions(std::vector<bp::action>& batch) {

@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
   int status = 0;
   for (const bool receive : {false, true}) {
     for (const auto q : {bp::qos::at_most_once, bp::qos::at_least_once, bp::qos::exactly_once}) {
-      const std::string key = std::string(receive ? "receive-" : "") + "qos" +
-                              std::to_string(static_cast<int>(q));
+      const std::string key =
+          std::string(receive ? "receive-" : "") + "qos" + std::to_string(static_cast<int>(q));
       if (!only.empty() && only != key) {
         continue;
       }

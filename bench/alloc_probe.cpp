@@ -90,11 +90,11 @@ private:
   void publish_one() {
     ++sent_;
     bp::publish m;
-    {
+    if (o_.count_caller) {
+      build(m);
+    } else {
       const not_counting caller; // the application's message, not the library's work
-      m.topic = "bench/t";
-      m.payload.assign(o_.payload_size, 'x');
-      m.qos = o_.qos;
+      build(m);
     }
     client_.async_publish(std::move(m), [this](error_code ec, const publish_result&) {
       if (ec) {
@@ -108,6 +108,12 @@ private:
       check_end();
       fill();
     });
+  }
+
+  void build(bp::publish& m) const {
+    m.topic = "bench/t";
+    m.payload.assign(o_.payload_size, 'x');
+    m.qos = o_.qos;
   }
 
   void check_end() {

@@ -18,6 +18,7 @@ struct probe_options {
   std::uint64_t warmup = 20'000; ///< messages before counting starts
   std::uint64_t count = 10'000;  ///< messages counted
   bool receive = false;          ///< subscribe and take each message back from the sink
+  bool count_caller = false;     ///< count the building of each message too (to test the probe)
 };
 
 struct probe_result {

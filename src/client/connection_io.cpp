@@ -1,11 +1,13 @@
 #include <braid/detail/connection_io.hpp>
 
+#include <algorithm>
+
 namespace braid::detail {
 
 connection_io::connection_io(asio::strand<asio::any_io_executor> strand, connection_owner& owner,
                              transport_factory make, const packet_trace_handler& trace)
     : strand_(std::move(strand)), owner_(owner), make_(std::move(make)), trace_(trace),
-      read_buffer_(64 * 1024), linger_timer_(strand_) {
+      read_buffer_(kFirstReadSize), linger_timer_(strand_) {
 }
 
 void connection_io::open(const broker_url& url) {
@@ -40,6 +42,12 @@ void connection_io::read() {
     return;
   }
   reading_ = true;
+  if (grow_read_buffer_) {
+    // The last read filled the buffer: more was waiting. A connection that
+    // never sees a burst keeps the small buffer.
+    grow_read_buffer_ = false;
+    read_buffer_.resize(std::min(read_buffer_.size() * 2, kLargestReadSize));
+  }
   std::shared_ptr<connection_io> self(owner_.keep_alive(), this);
   transport_->async_read_some(asio::buffer(read_buffer_),
                               [self = std::move(self), g = generation_](
@@ -61,6 +69,9 @@ void connection_io::on_read(std::uint64_t generation, std::error_code ec, std::s
   }
   if (!ec) {
     bytes_read_ += n;
+  }
+  if (!ec && n == read_buffer_.size() && n < kLargestReadSize) {
+    grow_read_buffer_ = true; // after the owner has used this read's bytes
   }
   if (!ec && trace_) {
     trace(packet_direction::received, {read_buffer_.data(), n});

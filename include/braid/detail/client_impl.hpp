@@ -171,8 +171,8 @@ private:
   std::optional<bp::disconnect> server_disconnect_;
   std::function<void(const connection_event&)> on_state_;
   std::vector<std::vector<bp::action>> spare_batches_; // process_actions' (storage kept)
-  std::uint64_t receive_tickets_ = 0;       // async_receives that could be cancelled
-  std::atomic<std::uint64_t> route_ids_{0}; // given out on the caller's thread
+  std::uint64_t receive_tickets_ = 0;                  // async_receives that could be cancelled
+  std::atomic<std::uint64_t> route_ids_{0};            // given out on the caller's thread
   // Written on the strand (connected, closed), read from any thread.
   mutable std::mutex connection_mutex_;
   std::optional<connection_info> connection_;

@@ -1,6 +1,7 @@
 #pragma once
 // Internal: the byte I/O of one braid::client connection at a time — open,
-// one read at a time into a fixed buffer, one write at a time of a whole
+// one read at a time into a buffer that starts small and doubles (to 64
+// KiB) while reads fill it, one write at a time of a whole
 // output buffer, the packet trace of both directions, the half-close and
 // drain before closing (linger). What the bytes mean is the owner's
 // business: it is told through connection_owner and decides what to write
@@ -95,7 +96,10 @@ private:
   const packet_trace_handler& trace_;
   std::unique_ptr<transport> transport_;
   broker_url url_; // of the last open(); the transport reads it while opening
+  static constexpr std::size_t kFirstReadSize = 4 * 1024;
+  static constexpr std::size_t kLargestReadSize = 64 * 1024;
   std::vector<std::uint8_t> read_buffer_;
+  bool grow_read_buffer_ = false; // the last read filled it
   protocol::output_buffer writing_;
   bool open_ = false;
   bool reading_ = false;

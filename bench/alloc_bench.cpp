@@ -90,7 +90,9 @@ int main(int argc, char** argv) {
     std::printf("idle connections: failed: %s\n", idle.error.c_str());
     return 1;
   }
-  std::printf("idle connection (%zu clients): heap %.0f bytes, resident %.0f bytes per client\n",
-              idle.clients, idle.heap_bytes_per_client, idle.rss_bytes_per_client);
+  std::printf("idle connection (%zu clients): heap %.0f bytes, resident %.0f bytes, %.0f "
+              "allocations per client\n",
+              idle.clients, idle.heap_bytes_per_client, idle.rss_bytes_per_client,
+              idle.allocations_per_client);
   return status;
 }

@@ -5,6 +5,7 @@
 #include <execinfo.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <new>
 
@@ -15,7 +16,8 @@ thread_local bool counting_now = false;
 thread_local std::uint64_t counted = 0;
 
 // BRAID_ALLOC_TRACE=N: the call stacks of the first N counted allocations go
-// to stderr (resolve them with addr2line -f -C -e EXECUTABLE +OFFSET).
+// to stderr with their sizes (resolve the frames with addr2line -f -C -e EXECUTABLE
+// +OFFSET).
 long traces_left() {
   static long left = [] {
     const char* n = std::getenv("BRAID_ALLOC_TRACE");
@@ -24,13 +26,15 @@ long traces_left() {
   return left--;
 }
 
-void count_one() {
+void count_one(std::size_t size) {
   ++counted;
   if (traces_left() > 0) {
     counting_now = false; // backtrace() may allocate
     void* frames[40];
     const int n = backtrace(frames, 40);
-    (void)!write(2, "-- allocation\n", 14);
+    char line[64];
+    const int length = std::snprintf(line, sizeof line, "-- allocation of %zu bytes\n", size);
+    (void)!write(2, line, static_cast<std::size_t>(length));
     backtrace_symbols_fd(frames, n, 2);
     counting_now = true;
   }
@@ -38,7 +42,7 @@ void count_one() {
 
 void* allocate(std::size_t size) {
   if (counting_now) {
-    count_one();
+    count_one(size);
   }
   if (void* p = std::malloc(size == 0 ? 1 : size)) {
     return p;
@@ -48,7 +52,7 @@ void* allocate(std::size_t size) {
 
 void* allocate_aligned(std::size_t size, std::align_val_t alignment) {
   if (counting_now) {
-    count_one();
+    count_one(size);
   }
   const auto a = static_cast<std::size_t>(alignment);
   // aligned_alloc wants a size that is a multiple of the alignment.

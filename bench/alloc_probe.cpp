@@ -181,6 +181,8 @@ idle_result measure_idle_connections(std::uint16_t sink_port, std::size_t client
   asio::io_context io;
   const auto heap_before = heap_in_use();
   const auto rss_before = resident_bytes();
+  const counting count; // BRAID_ALLOC_TRACE shows where the first client's memory goes
+  const auto allocations_before = allocations();
   std::vector<std::unique_ptr<braid::client>> all;
   all.reserve(clients);
   std::size_t connected = 0;
@@ -204,6 +206,8 @@ idle_result measure_idle_connections(std::uint16_t sink_port, std::size_t client
         static_cast<double>(heap_in_use() - heap_before) / static_cast<double>(clients);
     r.rss_bytes_per_client =
         static_cast<double>(resident_bytes() - rss_before) / static_cast<double>(clients);
+    r.allocations_per_client =
+        static_cast<double>(allocations() - allocations_before) / static_cast<double>(clients);
   } else if (r.error.empty()) {
     r.error = std::to_string(connected) + " of " + std::to_string(clients) + " connected";
   }

@@ -41,8 +41,9 @@ struct idle_result {
   bool ok = false;
   std::string error;
   std::size_t clients = 0;
-  double heap_bytes_per_client = 0; ///< heap in use (malloc), per connected client
-  double rss_bytes_per_client = 0;  ///< resident memory, per connected client
+  double heap_bytes_per_client = 0;  ///< heap in use (malloc), per connected client
+  double rss_bytes_per_client = 0;   ///< resident memory, per connected client
+  double allocations_per_client = 0; ///< heap allocations to make and connect one
 };
 
 /// Connects `clients` braid::clients to the sink on one io_context and

@@ -31,7 +31,7 @@ bp::session_config with_options(bp::session_config config, const client_options&
 
 client_impl::client_impl(asio::any_io_executor executor, bp::session_config config,
                          client_options options)
-    : strand_(asio::make_strand(executor)),
+    : strand_(make_client_strand(executor)),
       completions_(std::make_shared<completion_queue>(strand_)),
       store_(options.store ? options.store : std::make_shared<bp::memory_store>()),
       connect_error_(connect_packet_error(config)),

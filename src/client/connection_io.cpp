@@ -4,8 +4,8 @@
 
 namespace braid::detail {
 
-connection_io::connection_io(asio::strand<asio::any_io_executor> strand, connection_owner& owner,
-                             transport_factory make, const packet_trace_handler& trace)
+connection_io::connection_io(client_strand strand, connection_owner& owner, transport_factory make,
+                             const packet_trace_handler& trace)
     : strand_(std::move(strand)), owner_(owner), make_(std::move(make)), trace_(trace),
       read_buffer_(kFirstReadSize), linger_timer_(strand_) {
 }
@@ -48,10 +48,17 @@ void connection_io::read() {
     grow_read_buffer_ = false;
     read_buffer_.resize(std::min(read_buffer_.size() * 2, kLargestReadSize));
   }
-  std::shared_ptr<connection_io> self(owner_.keep_alive(), this);
   transport_->async_read_some(asio::buffer(read_buffer_),
-                              [self = std::move(self), g = generation_](
-                                  std::error_code ec, std::size_t n) { self->on_read(g, ec, n); });
+                              io_handler{this, generation_ * 2, owner_.keep_alive()});
+}
+
+// A tag is the connection's generation, doubled, plus 1 for a write.
+void connection_io::io_done(std::uint64_t tag, std::error_code ec, std::size_t n) {
+  if (tag % 2 == 0) {
+    on_read(tag / 2, ec, n);
+  } else {
+    on_written(tag / 2, ec);
+  }
 }
 
 void connection_io::on_read(std::uint64_t generation, std::error_code ec, std::size_t n) {
@@ -81,10 +88,8 @@ void connection_io::on_read(std::uint64_t generation, std::error_code ec, std::s
 
 void connection_io::write() {
   write_in_flight_ = true;
-  std::shared_ptr<connection_io> self(owner_.keep_alive(), this);
   transport_->async_write(asio::buffer(writing_.data(), writing_.size()),
-                          [self = std::move(self), g = generation_](
-                              std::error_code ec, std::size_t) { self->on_written(g, ec); });
+                          io_handler{this, generation_ * 2 + 1, owner_.keep_alive()});
   // The trace is a user callback that may call the client: it runs once the
   // write is under way, so that what it causes waits for the next write.
   if (trace_) {

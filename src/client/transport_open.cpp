@@ -2,6 +2,7 @@
 
 #include "transport_open.hpp"
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/connect.hpp>
 
 namespace braid::detail {
@@ -28,9 +29,10 @@ void async_open_socket(tcp::resolver& resolver, tcp::socket& socket, std::shared
                        done_handler done) {
   resolver.async_resolve(
       url.host, url.port,
-      [&socket, observer = std::move(observer), keep = std::move(keep),
-       handshake = std::move(handshake), done = std::move(done), name = url.host + ":" + url.port](
-          boost::system::error_code ec, const tcp::resolver::results_type& results) {
+      [strand = resolver.get_executor(), &socket, observer = std::move(observer),
+       keep = std::move(keep), handshake = std::move(handshake), done = std::move(done),
+       name = url.host + ":" + url.port](boost::system::error_code ec,
+                                         const tcp::resolver::results_type& results) {
         if (observer) {
           std::string addresses;
           for (const auto& r : results) {
@@ -42,10 +44,12 @@ void async_open_socket(tcp::resolver& resolver, tcp::socket& socket, std::shared
           done(ec);
           return;
         }
-        // Tries each address in turn (IPv6 and IPv4 of one name, say).
+        // Tries each address in turn (IPv6 and IPv4 of one name, say). The
+        // resolver runs on the client's strand; the socket may run under it.
         asio::async_connect(socket, results,
-                            [&socket, observer, keep, handshake, done,
-                             name](boost::system::error_code e, const tcp::endpoint& endpoint) {
+                            asio::bind_executor(strand, [&socket, observer, keep, handshake, done,
+                                                         name](boost::system::error_code e,
+                                                               const tcp::endpoint& endpoint) {
                               if (observer) {
                                 observer("tcp", e, e ? name : endpoint_text(endpoint));
                               }
@@ -63,7 +67,7 @@ void async_open_socket(tcp::resolver& resolver, tcp::socket& socket, std::shared
                               // The handler holds `keep`: the stream lives until the handshake
                               // ends.
                               handshake([keep, done](std::error_code h) { done(h); });
-                            });
+                            }));
       });
 }
 

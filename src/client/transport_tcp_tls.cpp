@@ -1,6 +1,7 @@
 // TCP and TLS transports, and the TLS context they and wss:// share.
 
 #include "transport_open.hpp"
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
 #include <openssl/bio.h>
@@ -137,19 +138,24 @@ class tcp_transport final : public transport {
 public:
   explicit tcp_transport(const strand_type& strand) : strand_(strand), resolver_(strand) {}
 
+  // The socket runs on the executor under the strand and its handlers are
+  // bound to the strand: the same serialisation, without the strand wrapped
+  // in a type-erased executor (a heap allocation) at every read and write.
   void async_open(const broker_url& url, done_handler done) override {
-    socket_ = std::make_shared<tcp::socket>(strand_);
+    socket_ = std::make_shared<tcp::socket>(strand_.get_inner_executor().inner());
     async_open_socket(resolver_, *socket_, socket_, url, nullptr, observer_, std::move(done));
   }
   void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {
-    socket_->async_read_some(buffer,
-                             [s = socket_, h = std::move(handler)](boost::system::error_code ec,
-                                                                   std::size_t n) { h(ec, n); });
+    socket_->async_read_some(
+        buffer, asio::bind_executor(
+                    strand_, [s = socket_, h = std::move(handler)](boost::system::error_code ec,
+                                                                   std::size_t n) { h(ec, n); }));
   }
   void async_write(asio::const_buffer buffer, io_handler handler) override {
     asio::async_write(*socket_, buffer,
-                      [s = socket_, h = std::move(handler)](boost::system::error_code ec,
-                                                            std::size_t n) { h(ec, n); });
+                      asio::bind_executor(
+                          strand_, [s = socket_, h = std::move(handler)](
+                                       boost::system::error_code ec, std::size_t n) { h(ec, n); }));
   }
   void shutdown_send() override {
     if (socket_) {

@@ -16,7 +16,7 @@
 
 namespace braid::detail {
 
-using strand_type = asio::strand<asio::any_io_executor>;
+using strand_type = client_strand;
 
 /// An OpenSSL client context from the options: trust, client certificate,
 /// minimum version, ALPN.

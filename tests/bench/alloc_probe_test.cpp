@@ -1,7 +1,6 @@
 // What braid::client allocates per message in steady state, against the
-// ack-only sink (bench/alloc_probe.hpp): a guard against regressions on the
-// way to none. The bounds are the figures measured when they were set, with
-// a little room; lower them as allocations go.
+// ack-only sink (bench/alloc_probe.hpp): 10,000 messages counted after
+// 20,000, the application's own allocations (building each message) left out.
 #include "alloc_probe.hpp"
 #include "sink.hpp"
 #include <gtest/gtest.h>
@@ -36,20 +35,20 @@ TEST_P(Allocations, StayUnderTheirBoundInSteadyState) {
       << r.allocations << " allocations over " << r.messages << " messages";
 }
 
-// Measured (braid_alloc_bench, three runs on a busy 2-core machine): QoS 0
-// 0.16; QoS 1 0.17-0.44; QoS 2 0.33-0.56; with receive 1.20-1.29, 1.20,
-// 1.34. Writes and reads carry batches of messages, and what is left comes
-// per batch (Asio's executor and socket operations), so the figures move
-// with the batch sizes; the bounds leave room for that. Before the
-// completion queue they were 6.2, 5.4, 5.6 and 8.3, 7.3, 7.4.
+// Publishing allocates nothing in steady state, at any QoS. Receiving
+// allocates once per message: the payload copied out of the read buffer into
+// the message (the figures: 0.992, 0.998, 0.997 per message; the rest of the
+// receive path allocates nothing). The window is counted by publishes, and
+// the echoes trail them by a few, hence the bound of 1.1. Before the completion queue the figures
+// were 6.2, 5.4, 5.6 per publish and 8.3, 7.3, 7.4 per publish + receive.
 INSTANTIATE_TEST_SUITE_P(
     PerMessage, Allocations,
-    ::testing::Values(allocation_case{"publish_qos0", bp::qos::at_most_once, false, 0.3},
-                      allocation_case{"publish_qos1", bp::qos::at_least_once, false, 0.8},
-                      allocation_case{"publish_qos2", bp::qos::exactly_once, false, 1.0},
-                      allocation_case{"receive_qos0", bp::qos::at_most_once, true, 2.0},
-                      allocation_case{"receive_qos1", bp::qos::at_least_once, true, 2.0},
-                      allocation_case{"receive_qos2", bp::qos::exactly_once, true, 2.0}),
+    ::testing::Values(allocation_case{"publish_qos0", bp::qos::at_most_once, false, 0.0},
+                      allocation_case{"publish_qos1", bp::qos::at_least_once, false, 0.0},
+                      allocation_case{"publish_qos2", bp::qos::exactly_once, false, 0.0},
+                      allocation_case{"receive_qos0", bp::qos::at_most_once, true, 1.1},
+                      allocation_case{"receive_qos1", bp::qos::at_least_once, true, 1.1},
+                      allocation_case{"receive_qos2", bp::qos::exactly_once, true, 1.1}),
     [](const auto& test) { return std::string(test.param.name); });
 
 // The probe counts what it should: a run that allocates per message is seen.
@@ -64,22 +63,26 @@ TEST(AllocationProbe, SeesTheAllocationsOfAMessagesPayloadWhenCounted) {
   o.count_caller = true; // the payload of each message is then counted too
   const auto r = braid::bench::count_allocations(o);
   ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_GE(r.allocations, r.messages);
+  // One payload per message built in the window: all but the last window's
+  // worth (no message is built once the last one is sent).
+  EXPECT_GE(r.allocations, r.messages * 9 / 10);
 }
 
 } // namespace
 
 namespace {
 
-// An idle connected client holds little: measured 34 KB of heap per client
-// (2,000 clients), 93 KB before its read buffer started at 4 KiB.
+// An idle connected client holds little: measured 18 KB of heap per client
+// (2,000 clients): the client's state 4.6 KB, the read buffer 4 KiB, Asio's
+// strand 1.6 KB, the rest small. It was 93 KB before the read buffer started
+// at 4 KiB and the packet id sets were allocated on first use.
 TEST(IdleConnections, HoldUnderTheirBound) {
   braid::loadgen::sink_process sink;
   ASSERT_TRUE(sink.running()) << sink.error();
   const auto r = braid::bench::measure_idle_connections(sink.port(), 300);
   ASSERT_TRUE(r.ok) << r.error;
   RecordProperty("heap_bytes_per_client", std::to_string(r.heap_bytes_per_client));
-  EXPECT_LE(r.heap_bytes_per_client, 48.0 * 1024);
+  EXPECT_LE(r.heap_bytes_per_client, 24.0 * 1024);
 }
 
 } // namespace

@@ -149,7 +149,7 @@ private:
   void arm(bp::timer_id t, std::uint64_t delay_ms);
   std::uint64_t now_ms() const;
 
-  asio::strand<asio::any_io_executor> strand_;
+  client_strand strand_;
   // Every completion and message handler runs through it, in order.
   std::shared_ptr<completion_queue> completions_;
   std::shared_ptr<bp::session_store> store_; // client_options::store, or a memory store

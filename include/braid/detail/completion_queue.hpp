@@ -6,6 +6,7 @@
 // of one posted operation, and so one allocation, each.
 
 #include <braid/detail/deferred_task.hpp>
+#include <braid/detail/io_executor.hpp>
 #include <braid/detail/ring_queue.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -44,7 +45,7 @@ bool has_default_executor(const Handler& handler) {
 
 class completion_queue : public std::enable_shared_from_this<completion_queue> {
 public:
-  using strand_type = asio::strand<asio::any_io_executor>;
+  using strand_type = client_strand;
 
   explicit completion_queue(strand_type strand) : strand_(std::move(strand)) {}
 

@@ -48,12 +48,12 @@ using packet_trace_handler = std::function<void(packet_direction, const protocol
 using transport_factory =
     std::function<std::unique_ptr<transport>(transport_kind, std::error_code&)>;
 
-class connection_io {
+class connection_io final : private io_receiver {
 public:
   /// `make`: builds a transport for a URL's kind (a test passes its own).
   /// `trace` may be empty; it must outlive this object.
-  connection_io(asio::strand<asio::any_io_executor> strand, connection_owner& owner,
-                transport_factory make, const packet_trace_handler& trace);
+  connection_io(client_strand strand, connection_owner& owner, transport_factory make,
+                const packet_trace_handler& trace);
 
   /// Opens a fresh stream to `url` (reusing the transport if it is of the
   /// same kind); owner.opened() tells the result. The owner then calls start().
@@ -86,11 +86,12 @@ public:
   void close();
 
 private:
+  void io_done(std::uint64_t tag, std::error_code ec, std::size_t n) override;
   void on_read(std::uint64_t generation, std::error_code ec, std::size_t n);
   void on_written(std::uint64_t generation, std::error_code ec);
   void trace(packet_direction direction, protocol::byte_view bytes);
 
-  asio::strand<asio::any_io_executor> strand_;
+  client_strand strand_;
   connection_owner& owner_;
   transport_factory make_;
   const packet_trace_handler& trace_;

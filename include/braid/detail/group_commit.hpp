@@ -5,6 +5,8 @@
 // little later, after the handlers already queued on the strand have run,
 // so that one commit and one write carry them all.
 
+#include <braid/detail/io_executor.hpp>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -17,7 +19,7 @@ namespace asio = boost::asio;
 
 class group_commit {
 public:
-  explicit group_commit(asio::strand<asio::any_io_executor> strand) : strand_(std::move(strand)) {}
+  explicit group_commit(client_strand strand) : strand_(std::move(strand)) {}
 
   /// Whether a flush can leave the commit to later(): the connection is up
   /// and not closing, nothing is to be written, and the store has changes.
@@ -43,7 +45,7 @@ public:
   bool waiting() const { return posted_; }
 
 private:
-  asio::strand<asio::any_io_executor> strand_;
+  client_strand strand_;
   bool posted_ = false;
 };
 

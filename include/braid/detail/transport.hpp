@@ -3,6 +3,7 @@
 // WebSocket and WebSocket over TLS — behind one interface. One transport
 // object lives as long as its client; each async_open makes a fresh stream.
 
+#include <braid/detail/io_executor.hpp>
 #include <braid/tls_options.hpp>
 #include <braid/url.hpp>
 
@@ -11,6 +12,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -26,7 +28,26 @@ using done_handler = std::function<void(std::error_code)>;
 /// "websocket"; its error, if it failed; what it did ("127.0.0.1:1883").
 using open_observer = std::function<void(std::string_view step, const std::error_code& ec,
                                          const std::string& detail)>;
-using io_handler = std::function<void(std::error_code, std::size_t)>;
+
+/// Told the end of a connection's reads and writes (connection_io).
+class io_receiver {
+public:
+  /// The operation `tag` ended: `n` bytes, or `ec`.
+  virtual void io_done(std::uint64_t tag, std::error_code ec, std::size_t n) = 0;
+
+protected:
+  ~io_receiver() = default;
+};
+
+/// The handler of one read or write: `receiver`, kept alive by `keep` until
+/// the call. Not a std::function: it would not fit one's inline storage, and
+/// a read and a write per round of I/O would each allocate.
+struct io_handler {
+  io_receiver* receiver = nullptr;
+  std::uint64_t tag = 0;
+  std::shared_ptr<void> keep;
+  void operator()(std::error_code ec, std::size_t n) const { receiver->io_done(tag, ec, n); }
+};
 
 class transport {
 public:
@@ -54,8 +75,7 @@ bool is_certificate_rejected(const std::error_code& ec);
 
 /// A transport for `kind`, running on `strand`. TLS settings errors (a CA file
 /// that cannot be read, a bad key) are reported here.
-std::unique_ptr<transport> make_transport(transport_kind kind,
-                                          const asio::strand<asio::any_io_executor>& strand,
+std::unique_ptr<transport> make_transport(transport_kind kind, const client_strand& strand,
                                           const tls_options& tls, std::error_code& ec);
 
 } // namespace braid::detail

@@ -110,7 +110,7 @@ bool memory_store::remove_incoming(std::uint16_t packet_id) {
 }
 
 void memory_store::clear_incoming() {
-  incoming_.reset();
+  incoming_.clear();
   incoming_count_ = 0;
 }
 
@@ -136,7 +136,7 @@ void memory_store::clear(bool keep_subscriptions) {
   head_ = 0;
   span_ = 0;
   live_ = 0;
-  incoming_.reset();
+  incoming_.clear();
   incoming_count_ = 0;
   if (!keep_subscriptions) {
     subscriptions_.clear();

@@ -2,7 +2,7 @@
 
 namespace braid::protocol {
 
-std::optional<std::uint16_t> packet_id_pool::allocate() noexcept {
+std::optional<std::uint16_t> packet_id_pool::allocate() {
   if (count_ == 65535) {
     return std::nullopt;
   }
@@ -16,7 +16,7 @@ std::optional<std::uint16_t> packet_id_pool::allocate() noexcept {
   return id;
 }
 
-bool packet_id_pool::reserve(std::uint16_t id) noexcept {
+bool packet_id_pool::reserve(std::uint16_t id) {
   if (id == 0 || used_.test(id)) {
     return false;
   }
@@ -33,7 +33,7 @@ void packet_id_pool::release(std::uint16_t id) noexcept {
 }
 
 void packet_id_pool::clear() noexcept {
-  used_.reset();
+  used_.clear();
   count_ = 0;
 }
 

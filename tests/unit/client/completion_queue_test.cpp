@@ -20,8 +20,7 @@ using braid::detail::deferred_task;
 using error_code = boost::system::error_code;
 
 std::shared_ptr<completion_queue> make_queue(asio::io_context& ctx) {
-  return std::make_shared<completion_queue>(
-      asio::make_strand(asio::any_io_executor(ctx.get_executor())));
+  return std::make_shared<completion_queue>(braid::detail::make_client_strand(ctx.get_executor()));
 }
 
 // Handlers run later, in the order they became ready, never inside the

@@ -36,7 +36,7 @@ const std::error_code reset = asio_error(asio::error::connection_reset);
 /// (read by the next async_read_some), what was written, and how the stream
 /// was ended. Every completion is posted to the strand, as a socket's are.
 struct wire {
-  explicit wire(asio::strand<asio::any_io_executor> s) : strand(std::move(s)) {}
+  explicit wire(client_strand s) : strand(std::move(s)) {}
 
   // --- the test's side
   void peer_sends(bytes data) { arrive({{}, std::move(data)}); }
@@ -93,7 +93,7 @@ struct wire {
     }
   }
 
-  asio::strand<asio::any_io_executor> strand;
+  client_strand strand;
   std::deque<chunk> script; // sent before a read asked for it
   std::optional<std::pair<asio::mutable_buffer, io_handler>> pending_read;
   std::optional<io_handler> pending_write;
@@ -161,7 +161,7 @@ using traced_packet = std::pair<packet_direction, bp::packet>;
 /// connection_io, reads on while lingering and closes when lingering ends.
 class test_owner final : public connection_owner, public std::enable_shared_from_this<test_owner> {
 public:
-  test_owner(asio::strand<asio::any_io_executor> strand, wire& w)
+  test_owner(client_strand strand, wire& w)
       : io(std::move(strand), *this, fake_factory(w), trace) {}
 
   std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
@@ -226,8 +226,7 @@ protected:
   connection_io& io() { return owner->io; }
 
   asio::io_context ctx;
-  asio::strand<asio::any_io_executor> strand =
-      asio::make_strand(asio::any_io_executor(ctx.get_executor()));
+  client_strand strand = braid::detail::make_client_strand(ctx.get_executor());
   wire peer{strand};
   std::shared_ptr<test_owner> owner = std::make_shared<test_owner>(strand, peer);
 };

@@ -53,7 +53,7 @@ protected:
 
   asio::io_context ctx;
   dispatcher d{std::make_shared<braid::detail::completion_queue>(
-                   asio::make_strand(asio::any_io_executor(ctx.get_executor()))),
+                   braid::detail::make_client_strand(ctx.get_executor())),
                limit};
 };
 
@@ -218,7 +218,7 @@ TEST_F(Dispatcher, ReceiveSaysResumeOnceTheQueueIsBelowHalfItsLimit) {
 TEST(DispatcherLimitOne, ReceiveSaysResumeOnceTheQueueIsEmpty) {
   asio::io_context ctx;
   dispatcher d{std::make_shared<braid::detail::completion_queue>(
-                   asio::make_strand(asio::any_io_executor(ctx.get_executor()))),
+                   braid::detail::make_client_strand(ctx.get_executor())),
                1};
   EXPECT_TRUE(d.deliver(message("only")));
   receive_result r;

@@ -24,8 +24,7 @@ protected:
   }
 
   asio::io_context ctx;
-  asio::strand<asio::any_io_executor> strand =
-      asio::make_strand(asio::any_io_executor(ctx.get_executor()));
+  client_strand strand = braid::detail::make_client_strand(ctx.get_executor());
   group_commit commit{strand};
   std::vector<std::string> log;
 };

@@ -71,7 +71,7 @@ protected:
 
   asio::io_context ctx;
   operation_table table{std::make_shared<braid::detail::completion_queue>(
-      asio::make_strand(asio::any_io_executor(ctx.get_executor())))};
+      braid::detail::make_client_strand(ctx.get_executor()))};
 };
 
 // --- completion --------------------------------------------------------------------

@@ -2,6 +2,7 @@
 // The default session store: everything in RAM. It survives reconnects, not
 // a restart of the process.
 
+#include <braid/protocol/session/id_set.hpp>
 #include <braid/protocol/session/store.hpp>
 
 #include <bitset>
@@ -56,7 +57,7 @@ private:
   std::size_t span_ = 0; // slots from first_ to the last sequence added
   std::uint64_t first_ = 0;
   std::size_t live_ = 0;
-  std::bitset<65536> incoming_;
+  id_set incoming_; // 8 KiB from the first incoming QoS 2 message on
   std::size_t incoming_count_ = 0;
   std::vector<subscription> subscriptions_;
 };

@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -288,9 +289,13 @@ public:
   const std::vector<action>& actions() const noexcept { return actions_; }
   void clear_actions() noexcept { actions_.clear(); }
   /// Moves the pending actions into `out` (cleared first), leaving none.
-  void take_actions(std::vector<action>& out) noexcept {
+  /// Both vectors keep their storage: the session's list, once grown to the
+  /// largest burst, takes actions without allocating.
+  void take_actions(std::vector<action>& out) {
     out.clear();
-    std::swap(out, actions_);
+    out.insert(out.end(), std::make_move_iterator(actions_.begin()),
+               std::make_move_iterator(actions_.end()));
+    actions_.clear();
   }
   /// Bytes to write, coalesced: every packet produced since the last swap.
   bool has_output() const noexcept { return !output_.empty(); }

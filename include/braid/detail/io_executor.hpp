@@ -20,9 +20,13 @@ namespace asio = boost::asio;
 
 class io_executor {
 public:
-  /// Asks `inner` once how it blocks.
-  explicit io_executor(asio::any_io_executor inner)
-      : inner_(std::move(inner)), blocking_(asio::query(inner_, asio::execution::blocking)) {}
+  /// `inner`, asked once how it blocks. (A factory, not a one-argument
+  /// constructor: that would make any_io_executor's converting constructor a
+  /// candidate for copying an io_executor, which clang rejects as recursive.)
+  static io_executor wrapping(asio::any_io_executor inner) {
+    const auto blocking = asio::query(inner, asio::execution::blocking);
+    return {std::move(inner), blocking};
+  }
 
   const asio::any_io_executor& inner() const noexcept { return inner_; }
 
@@ -74,7 +78,7 @@ private:
 using client_strand = asio::strand<io_executor>;
 
 inline client_strand make_client_strand(asio::any_io_executor executor) {
-  return client_strand(io_executor(std::move(executor)));
+  return client_strand(io_executor::wrapping(std::move(executor)));
 }
 
 } // namespace braid::detail

@@ -112,7 +112,7 @@ private:
 
   void build(bp::publish& m) const {
     m.topic = "bench/t";
-    m.payload.assign(o_.payload_size, 'x');
+    m.payload = protocol::bytes(o_.payload_size, 'x');
     m.qos = o_.qos;
   }
 

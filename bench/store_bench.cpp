@@ -33,7 +33,7 @@ bp::stored_publish message(std::uint64_t sequence) {
   bp::stored_publish r;
   r.sequence = sequence;
   r.message.topic = "bench/store/0001";
-  r.message.payload.assign(64, 0x5a);
+  r.message.payload = braid::protocol::bytes(64, 0x5a);
   r.message.qos = bp::qos::at_least_once;
   r.message.packet_id = static_cast<std::uint16_t>(1 + sequence % 65535);
   r.state = bp::publish_state::sent;

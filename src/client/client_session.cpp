@@ -21,6 +21,23 @@ void client_impl::received(std::error_code ec, bp::byte_view bytes) {
     return;
   }
   session_.bytes_received(bytes, now_ms());
+  after_received();
+}
+
+bp::session::read_space client_impl::direct_read_space() {
+  return session_.direct_read_space();
+}
+
+void client_impl::received_in_place(std::error_code ec, bp::byte_view bytes) {
+  if (ec) {
+    transport_closed(ec);
+    return;
+  }
+  session_.bytes_received_in_place(bytes, now_ms());
+  after_received();
+}
+
+void client_impl::after_received() {
   process_actions();
   flush();
   start_read();

@@ -42,6 +42,15 @@ void connection_io::read() {
     return;
   }
   reading_ = true;
+  // The rest of a large packet is read straight into its own buffer, not
+  // copied there from the read buffer.
+  direct_ = owner_.direct_read_space();
+  if (direct_.space.size() > read_buffer_.size()) {
+    transport_->async_read_some(asio::buffer(direct_.space.data(), direct_.space.size()),
+                                io_handler{this, generation_ * 2, owner_.keep_alive()});
+    return;
+  }
+  direct_ = {};
   if (grow_read_buffer_) {
     // The last read filled the buffer: more was waiting. A connection that
     // never sees a burst keeps the small buffer.
@@ -66,6 +75,10 @@ void connection_io::on_read(std::uint64_t generation, std::error_code ec, std::s
     return; // a read of an earlier connection: the one in place may be reading
   }
   reading_ = false;
+  if (direct_.keep) {
+    on_read_in_place(ec, n);
+    return;
+  }
   if (!open_) {
     return; // closed meanwhile
   }
@@ -86,14 +99,41 @@ void connection_io::on_read(std::uint64_t generation, std::error_code ec, std::s
   owner_.received(ec, {read_buffer_.data(), ec ? 0 : n});
 }
 
+void connection_io::on_read_in_place(std::error_code ec, std::size_t n) {
+  // The owner may start the next read: take this one's space first.
+  const auto direct = std::move(direct_);
+  direct_ = {};
+  if (!open_) {
+    return;
+  }
+  if (ec && lingering_) {
+    lingering_ = false;
+    owner_.linger_ended();
+    return;
+  }
+  const protocol::byte_view bytes{direct.space.data(), ec ? 0 : n};
+  bytes_read_ += bytes.size();
+  if (!ec && trace_) {
+    trace(packet_direction::received, bytes);
+  }
+  owner_.received_in_place(ec, bytes);
+}
+
 void connection_io::write() {
   write_in_flight_ = true;
-  transport_->async_write(asio::buffer(writing_.data(), writing_.size()),
-                          io_handler{this, generation_ * 2 + 1, owner_.keep_alive()});
+  write_parts_.clear();
+  writing_.for_each_part(
+      [&](protocol::byte_view part) { write_parts_.emplace_back(part.data(), part.size()); });
+  transport_->async_write(write_parts_, io_handler{this, generation_ * 2 + 1, owner_.keep_alive()});
   // The trace is a user callback that may call the client: it runs once the
   // write is under way, so that what it causes waits for the next write.
   if (trace_) {
-    trace(packet_direction::sent, {writing_.data(), writing_.size()});
+    if (writing_.has_shared()) {
+      const auto all = writing_.flatten();
+      trace(packet_direction::sent, all);
+    } else {
+      trace(packet_direction::sent, writing_.view());
+    }
   }
 }
 
@@ -108,6 +148,7 @@ void connection_io::on_written(std::uint64_t generation, std::error_code ec) {
   if (!ec) {
     bytes_written_ += writing_.size();
   }
+  writing_.clear(); // lets go of shared payloads written
   owner_.written(ec);
 }
 

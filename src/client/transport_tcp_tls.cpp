@@ -151,8 +151,8 @@ public:
                     strand_, [s = socket_, h = std::move(handler)](boost::system::error_code ec,
                                                                    std::size_t n) { h(ec, n); }));
   }
-  void async_write(asio::const_buffer buffer, io_handler handler) override {
-    asio::async_write(*socket_, buffer,
+  void async_write(const_buffers buffers, io_handler handler) override {
+    asio::async_write(*socket_, buffers,
                       asio::bind_executor(
                           strand_, [s = socket_, h = std::move(handler)](
                                        boost::system::error_code ec, std::size_t n) { h(ec, n); }));
@@ -197,8 +197,8 @@ public:
                              [s = stream_, h = std::move(handler)](boost::system::error_code ec,
                                                                    std::size_t n) { h(ec, n); });
   }
-  void async_write(asio::const_buffer buffer, io_handler handler) override {
-    asio::async_write(*stream_, buffer,
+  void async_write(const_buffers buffers, io_handler handler) override {
+    asio::async_write(*stream_, buffers,
                       [s = stream_, h = std::move(handler)](boost::system::error_code ec,
                                                             std::size_t n) { h(ec, n); });
   }

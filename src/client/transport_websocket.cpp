@@ -52,9 +52,9 @@ public:
                                                                     std::size_t n) { h(ec, n); });
   }
 
-  void async_write(asio::const_buffer buffer, io_handler handler) override {
-    ws_->async_write(buffer, [ws = ws_, h = std::move(handler)](boost::system::error_code ec,
-                                                                std::size_t n) { h(ec, n); });
+  void async_write(const_buffers buffers, io_handler handler) override {
+    ws_->async_write(buffers, [ws = ws_, h = std::move(handler)](boost::system::error_code ec,
+                                                                 std::size_t n) { h(ec, n); });
   }
 
   void shutdown_send() override {

@@ -4,6 +4,7 @@
 #include "wire.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 namespace braid::protocol {
@@ -14,6 +15,9 @@ void decoder::reset() noexcept {
   length_bytes_ = 0;
   remaining_ = 0;
   body_.clear();
+  large_body_.reset();
+  large_filled_ = 0;
+  large_capacity_ = 0;
   error_offset_ = 0;
   error_.clear();
 }
@@ -34,9 +38,10 @@ decode_result decoder::fail(std::error_code ec, std::size_t consumed, std::size_
   return {decode_status::error, consumed, ec};
 }
 
-decode_result decoder::finish(byte_view body, std::size_t consumed, packet& out) {
+decode_result decoder::finish(byte_view body, std::size_t consumed, packet& out,
+                              const std::shared_ptr<const void>& owner) {
   std::size_t offset = 0;
-  auto ec = decode_packet(first_byte_, body, options_.version, out, &offset);
+  auto ec = decode_packet(first_byte_, body, options_.version, out, &offset, owner);
   const std::size_t header = 1u + length_bytes_;
   stage_ = stage::first_byte;
   length_bytes_ = 0;
@@ -89,12 +94,32 @@ decode_result decoder::feed(byte_view input, packet& out) {
         auto body = input.subspan(used, remaining_);
         return finish(body, used + remaining_, out);
       }
-      // Grow with the data that arrives, not with what the header claims.
-      body_.reserve(std::min<std::size_t>(remaining_, 64 * 1024));
       stage_ = stage::body;
+      if (remaining_ >= kLargeBody) {
+        // Up to kLargeBodyUpFront is taken at once; beyond, the buffer grows
+        // with the data that arrives, not with what the header claims.
+        large_capacity_ = std::min<std::size_t>(remaining_, kLargeBodyUpFront);
+        large_body_ = std::make_shared_for_overwrite<std::uint8_t[]>(large_capacity_);
+        large_filled_ = 0;
+        break;
+      }
+      body_.reserve(remaining_);
       break;
     }
     case stage::body: {
+      if (large_body_) {
+        const auto take = std::min<std::size_t>(remaining_ - large_filled_, input.size() - used);
+        auto space = direct_space();
+        const auto n = std::min(take, space.size());
+        std::memcpy(space.data(), input.data() + used, n);
+        used += n;
+        auto r = commit_direct(n, out);
+        if (r.status != decode_status::need_more) {
+          r.consumed = used;
+          return r;
+        }
+        break;
+      }
       const auto want = remaining_ - body_.size();
       const auto take = std::min<std::size_t>(want, input.size() - used);
       body_.insert(body_.end(), input.begin() + static_cast<std::ptrdiff_t>(used),
@@ -115,6 +140,34 @@ decode_result decoder::feed(byte_view input, packet& out) {
     }
   }
   return {decode_status::need_more, used, {}};
+}
+
+std::span<std::uint8_t> decoder::direct_space() {
+  if (stage_ != stage::body || !large_body_) {
+    return {};
+  }
+  if (large_filled_ == large_capacity_) {
+    // Past the part taken up front: double, up to the whole body.
+    const auto capacity = std::min<std::size_t>(remaining_, large_capacity_ * 2);
+    auto bigger = std::make_shared_for_overwrite<std::uint8_t[]>(capacity);
+    std::memcpy(bigger.get(), large_body_.get(), large_filled_);
+    large_body_ = std::move(bigger);
+    large_capacity_ = capacity;
+  }
+  return {large_body_.get() + large_filled_, large_capacity_ - large_filled_};
+}
+
+decode_result decoder::commit_direct(std::size_t n, packet& out) {
+  large_filled_ += n;
+  if (large_filled_ < remaining_) {
+    return {decode_status::need_more, n, {}};
+  }
+  // The packet owns its buffer now: a PUBLISH's payload shares it.
+  std::shared_ptr<const void> owner = std::move(large_body_);
+  const byte_view body{static_cast<const std::uint8_t*>(owner.get()), large_filled_};
+  large_filled_ = 0;
+  large_capacity_ = 0;
+  return finish(body, n, out, owner);
 }
 
 } // namespace braid::protocol

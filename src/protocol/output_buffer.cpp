@@ -5,6 +5,13 @@
 
 namespace braid::protocol {
 
+bytes output_buffer::flatten() const {
+  bytes all;
+  all.reserve(size());
+  for_each_part([&](byte_view part) { all.insert(all.end(), part.begin(), part.end()); });
+  return all;
+}
+
 void output_buffer::grow(std::size_t extra) {
   auto wanted = std::max({size_ + extra, capacity_ * 2, std::size_t{256}});
   auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(wanted);

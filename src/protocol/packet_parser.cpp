@@ -217,7 +217,9 @@ std::error_code parse(reader& in, std::uint8_t, protocol_version v, connack& p) 
   return expect_end(in);
 }
 
-std::error_code parse(reader& in, std::uint8_t first, protocol_version v, publish& p) {
+// `owner`, when given, keeps the body alive: a large payload then shares it.
+std::error_code parse(reader& in, std::uint8_t first, protocol_version v, publish& p,
+                      const std::shared_ptr<const void>* owner = nullptr) {
   p.dup = (first & 0x08) != 0;
   p.qos = static_cast<qos>((first >> 1) & 0x03);
   p.retain = (first & 0x01) != 0;
@@ -244,7 +246,7 @@ std::error_code parse(reader& in, std::uint8_t first, protocol_version v, publis
   }
   p.topic.assign(topic);
   auto payload = in.rest();
-  p.payload.assign(payload.begin(), payload.end());
+  p.payload = owner != nullptr ? shared_bytes(*owner, payload) : shared_bytes::copy(payload);
   return {};
 }
 
@@ -430,7 +432,8 @@ std::error_code check_fixed_header(std::uint8_t first, protocol_version v) noexc
 }
 
 std::error_code decode_packet(std::uint8_t first_byte, byte_view body, protocol_version version,
-                              packet& out, std::size_t* error_offset) {
+                              packet& out, std::size_t* error_offset,
+                              const std::shared_ptr<const void>& body_owner) {
   if (auto ec = check_fixed_header(first_byte, version)) {
     if (error_offset != nullptr) {
       *error_offset = 0;
@@ -438,7 +441,10 @@ std::error_code decode_packet(std::uint8_t first_byte, byte_view body, protocol_
     return ec;
   }
   reader in{body};
-  auto ec = parsers[static_cast<std::size_t>((first_byte >> 4) - 1)](in, first_byte, version, out);
+  const auto type = static_cast<std::size_t>(first_byte >> 4);
+  auto ec = type == static_cast<std::size_t>(packet_type::publish) && body_owner
+                ? parse(in, first_byte, version, out.emplace<publish>(), &body_owner)
+                : parsers[type - 1](in, first_byte, version, out);
   if (ec && error_offset != nullptr) {
     *error_offset = in.offset();
   }

@@ -95,7 +95,7 @@ bool read_records(bp::byte_view body, const std::function<void(bp::stored_publis
     r.message.retain = (flags & 4u) != 0;
     r.message.topic.assign(reinterpret_cast<const char*>(p), topic);
     p += topic;
-    r.message.payload.assign(p, p + payload);
+    r.message.payload = protocol::shared_bytes::copy(protocol::byte_view{p, payload});
     p += payload;
     if (props != 0 &&
         bp::decode_properties({p, props}, bp::packet_type::publish, r.message.props)) {

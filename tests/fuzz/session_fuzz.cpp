@@ -260,7 +260,8 @@ private:
     bp::output_buffer out;
     session_.swap_output(out);
     bp::decoder d({.version = version()});
-    bp::byte_view bytes = out.view();
+    const auto all = out.flatten();
+    bp::byte_view bytes = all;
     std::set<std::uint16_t> fresh;
     while (!bytes.empty()) {
       bp::packet p;

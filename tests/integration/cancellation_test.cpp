@@ -36,7 +36,7 @@ using ct = asio::cancellation_type;
 const error_code aborted = asio::error::operation_aborted;
 const std::vector<ct> every_type{ct::terminal, ct::partial, ct::total};
 
-std::string text(const bp::bytes& b) {
+std::string text(bp::byte_view b) {
   return {b.begin(), b.end()};
 }
 

@@ -19,7 +19,7 @@ namespace {
 namespace bp = braid::protocol;
 using braid::testing::mosquitto_broker;
 
-std::string text(const bp::bytes& b) {
+std::string text(bp::byte_view b) {
   return {b.begin(), b.end()};
 }
 

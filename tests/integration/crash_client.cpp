@@ -105,7 +105,7 @@ int publish(const std::string& port, const std::string& path, long count,
       bp::publish m;
       m.topic = topic;
       const auto text = std::to_string(n);
-      m.payload.assign(text.begin(), text.end());
+      m.payload = bp::shared_bytes::copy(text);
       m.qos = n % 2 == 0 ? bp::qos::at_least_once : bp::qos::exactly_once;
       client.async_publish(std::move(m), [&, n](braid::error_code ec, bp::reason_code) {
         if (ec) {

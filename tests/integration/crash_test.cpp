@@ -220,7 +220,7 @@ TEST(Crash, ASubscriberKilledThreeTimesProcessesEachQoS2MessageOnce) {
       bp::publish m;
       m.topic = topic;
       const auto text = std::to_string(n);
-      m.payload.assign(text.begin(), text.end());
+      m.payload = bp::shared_bytes::copy(text);
       m.qos = bp::qos::exactly_once;
       source.async_publish(std::move(m), [&](error_code e, bp::reason_code) {
         EXPECT_FALSE(e);

@@ -25,7 +25,7 @@ using namespace std::chrono_literals;
 bp::publish message(std::string text) {
   bp::publish m;
   m.topic = "durable/t";
-  m.payload.assign(text.begin(), text.end());
+  m.payload = bp::shared_bytes::copy(text);
   m.qos = bp::qos::at_least_once;
   return m;
 }

@@ -431,7 +431,7 @@ TEST(Store, PubSendsWhatAnEarlierRunLeftThenItsOwn) {
       r.sequence = i;
       r.message.topic = "store/t";
       const auto text = "earlier " + std::to_string(i);
-      r.message.payload.assign(text.begin(), text.end());
+      r.message.payload = protocol::shared_bytes::copy(text);
       r.message.qos = i == 2 ? protocol::qos::exactly_once : protocol::qos::at_least_once;
       store.add(r);
     }

@@ -12,7 +12,7 @@ namespace bp = braid::protocol;
 
 namespace {
 
-std::string hex(const bp::bytes& b, bool upper) {
+std::string hex(bp::byte_view b, bool upper) {
   static constexpr char lower_digits[] = "0123456789abcdef";
   static constexpr char upper_digits[] = "0123456789ABCDEF";
   const char* digits = upper ? upper_digits : lower_digits;

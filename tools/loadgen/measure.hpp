@@ -56,7 +56,7 @@ inline void put_seq(protocol::bytes& buf, std::uint64_t seq) {
   }
 }
 
-inline std::uint64_t get_seq(const protocol::bytes& buf) {
+inline std::uint64_t get_seq(protocol::byte_view buf) {
   std::uint64_t v = 0;
   for (std::size_t i = 8; i-- > 0;) {
     v = (v << 8) | buf[i];

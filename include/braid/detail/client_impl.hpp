@@ -122,6 +122,9 @@ private:
   std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
   void opened(std::error_code ec) override;
   void received(std::error_code ec, bp::byte_view bytes) override;
+  bp::session::read_space direct_read_space() override;
+  void received_in_place(std::error_code ec, bp::byte_view bytes) override;
+  void after_received();
   void written(std::error_code ec) override;
   void linger_ended() override;
 

@@ -11,6 +11,7 @@
 #include <braid/detail/transport.hpp>
 #include <braid/protocol/decoder.hpp>
 #include <braid/protocol/output_buffer.hpp>
+#include <braid/protocol/session/session.hpp>
 #include <braid/url.hpp>
 
 #include <boost/asio/steady_timer.hpp>
@@ -35,6 +36,11 @@ public:
   /// A read finished: `bytes` came (valid during the call), or `ec` ended
   /// the connection. Not called for the end of a lingering connection.
   virtual void received(std::error_code ec, protocol::byte_view bytes) = 0;
+  /// Where the next read may go straight into a large packet's buffer, and
+  /// what keeps it alive; empty: into the read buffer.
+  virtual protocol::session::read_space direct_read_space() = 0;
+  /// A read into direct_read_space() finished: `bytes` are there.
+  virtual void received_in_place(std::error_code ec, protocol::byte_view bytes) = 0;
   /// The write started last finished.
   virtual void written(std::error_code ec) = 0;
   /// The lingering connection ended: the peer closed, or the time was up.
@@ -90,6 +96,7 @@ private:
   void on_read(std::uint64_t generation, std::error_code ec, std::size_t n);
   void on_written(std::uint64_t generation, std::error_code ec);
   void trace(packet_direction direction, protocol::byte_view bytes);
+  void on_read_in_place(std::error_code ec, std::size_t n);
 
   client_strand strand_;
   connection_owner& owner_;
@@ -102,6 +109,8 @@ private:
   std::vector<std::uint8_t> read_buffer_;
   bool grow_read_buffer_ = false; // the last read filled it
   protocol::output_buffer writing_;
+  std::vector<asio::const_buffer> write_parts_; // writing_'s parts, for the transport
+  protocol::session::read_space direct_;        // the space of a direct read under way
   bool open_ = false;
   bool reading_ = false;
   bool write_in_flight_ = false;

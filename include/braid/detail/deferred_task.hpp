@@ -12,7 +12,7 @@ namespace braid::detail {
 
 class deferred_task {
 public:
-  static constexpr std::size_t inline_size = 160;
+  static constexpr std::size_t inline_size = 192;
 
   template <class F, class = std::enable_if_t<!std::is_same_v<std::decay_t<F>, deferred_task>>>
   explicit deferred_task(F&& f) {

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -49,14 +50,17 @@ struct io_handler {
   void operator()(std::error_code ec, std::size_t n) const { receiver->io_done(tag, ec, n); }
 };
 
+/// The parts of one write, in order; they stay alive until its handler runs.
+using const_buffers = std::span<const asio::const_buffer>;
+
 class transport {
 public:
   virtual ~transport() = default;
   /// Resolves the host, connects, and runs the TLS and WebSocket handshakes.
   virtual void async_open(const broker_url& url, done_handler done) = 0;
   virtual void async_read_some(asio::mutable_buffer buffer, io_handler handler) = 0;
-  /// Writes the whole buffer (one WebSocket message).
-  virtual void async_write(asio::const_buffer buffer, io_handler handler) = 0;
+  /// Writes every part, in order (one WebSocket message).
+  virtual void async_write(const_buffers buffers, io_handler handler) = 0;
   /// Ends sending (TCP half-close: the peer reads what was written, then
   /// end of stream); reading goes on until the peer closes or close().
   virtual void shutdown_send() = 0;

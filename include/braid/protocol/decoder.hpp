@@ -24,6 +24,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -58,6 +60,24 @@ public:
   /// Consumes bytes from `input` up to the end of one packet at most.
   decode_result feed(byte_view input, packet& out);
 
+  /// While the body of a large packet (kLargeBody bytes or more) is being
+  /// gathered: where its next bytes go. A caller may read from the network
+  /// straight into this space, then call commit_direct(), and save a copy.
+  /// Empty at any other time.
+  std::span<std::uint8_t> direct_space();
+  /// Keeps the buffer of direct_space() alive (null when it is empty): hold
+  /// it while a read into that space is pending.
+  std::shared_ptr<void> direct_owner() const { return large_body_; }
+  /// Counts `n` bytes written into direct_space() as received; the result is
+  /// that of feed() for them.
+  decode_result commit_direct(std::size_t n, packet& out);
+
+  /// Bodies of this size or more are gathered in a buffer that a PUBLISH
+  /// payload then shares, so its bytes are copied once, or not at all.
+  static constexpr std::size_t kLargeBody = 16 * 1024;
+  /// The most taken at once for a large body; more as its bytes arrive.
+  static constexpr std::size_t kLargeBodyUpFront = 16 * 1024 * 1024;
+
   /// Forgets any partial packet and a previous error.
   void reset() noexcept;
 
@@ -77,22 +97,29 @@ private:
   enum class stage : std::uint8_t { first_byte, length, body, failed };
 
   decode_result fail(std::error_code ec, std::size_t consumed, std::size_t offset);
-  decode_result finish(byte_view body, std::size_t consumed, packet& out);
+  decode_result finish(byte_view body, std::size_t consumed, packet& out,
+                       const std::shared_ptr<const void>& owner = {});
 
   decoder_options options_;
   stage stage_ = stage::first_byte;
   std::uint8_t first_byte_ = 0;
   std::uint8_t length_bytes_ = 0;
   std::uint32_t remaining_ = 0;
-  std::vector<std::uint8_t> body_;
+  std::vector<std::uint8_t> body_;             // a small body split across chunks
+  std::shared_ptr<std::uint8_t[]> large_body_; // a large one, shared once decoded
+  std::size_t large_filled_ = 0;
+  std::size_t large_capacity_ = 0;
   std::size_t error_offset_ = 0;
   std::error_code error_;
 };
 
 /// Decodes one complete packet given its first byte and its body (the bytes
 /// after the remaining length). `error_offset`, if given, receives the offset
-/// within the body of the field where an error was found.
+/// within the body of the field where an error was found. `body_owner`, if
+/// given, keeps `body` alive: a PUBLISH payload above the inline capacity of
+/// shared_bytes then shares the body instead of being copied out of it.
 std::error_code decode_packet(std::uint8_t first_byte, byte_view body, protocol_version version,
-                              packet& out, std::size_t* error_offset = nullptr);
+                              packet& out, std::size_t* error_offset = nullptr,
+                              const std::shared_ptr<const void>& body_owner = {});
 
 } // namespace braid::protocol

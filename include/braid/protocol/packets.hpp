@@ -14,6 +14,7 @@
 #include <braid/protocol/packet_type.hpp>
 #include <braid/protocol/property.hpp>
 #include <braid/protocol/reason_code.hpp>
+#include <braid/protocol/shared_bytes.hpp>
 #include <braid/protocol/version.hpp>
 
 #include <cstddef>
@@ -69,8 +70,8 @@ struct publish_view {
 };
 
 struct publish {
-  std::string topic{}; ///< may be empty in MQTT 5 when a Topic Alias is set
-  bytes payload{};
+  std::string topic{};    ///< may be empty in MQTT 5 when a Topic Alias is set
+  shared_bytes payload{}; ///< shared, not copied, when the publish is copied
   enum qos qos = qos::at_most_once;
   bool retain = false;
   bool dup = false;

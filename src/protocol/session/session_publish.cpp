@@ -174,7 +174,7 @@ std::error_code session::publish(const publish_view& message, request_id& id,
   if (message.qos != qos::at_most_once || state_ != session_state::connected || !blocked_.empty()) {
     struct publish copy;
     copy.topic.assign(message.topic);
-    copy.payload.assign(message.payload.begin(), message.payload.end());
+    copy.payload = shared_bytes::copy(message.payload);
     copy.qos = message.qos;
     copy.retain = message.retain;
     if (message.props != nullptr) {
@@ -206,7 +206,7 @@ void session::send_qos0(request_id id, const struct publish& message) {
     complete(id, request_kind::publish, ec);
     return;
   }
-  write_publish_view(message.view(), false);
+  write_publish_view(message.view(), false, &message.payload);
   complete(id, request_kind::publish, {});
 }
 
@@ -263,10 +263,21 @@ bool session::send_from_queue(std::uint64_t sequence) {
 }
 
 void session::write_publish(const stored_publish& record, bool dup) {
-  write_publish_view(record.message.view(), dup);
+  write_publish_view(record.message.view(), dup, &record.message.payload);
 }
 
-void session::write_publish_view(publish_view view, bool dup) {
+// A large shared payload is not copied into the output: the output holds a
+// reference to it and the write gathers it after the encoded header.
+void session::encode_publish_into_output(const publish_view& view, const shared_bytes* payload) {
+  if (payload != nullptr && payload->is_shared() && payload->size() >= kSharedPayloadMin) {
+    (void)encode_publish_header(view, version(), output_);
+    output_.append_shared(*payload);
+    return;
+  }
+  (void)encode_publish(view, version(), output_);
+}
+
+void session::write_publish_view(publish_view view, bool dup, const shared_bytes* payload) {
   view.dup = dup && view.qos != qos::at_most_once;
   if (view.dup) {
     ++counters_.resent;
@@ -305,13 +316,13 @@ void session::write_publish_view(publish_view view, bool dup) {
           table.emplace(topic, alias);
           ++aliases_->next_outgoing;
         }
-        (void)encode_publish(aliased, v, output_);
+        encode_publish_into_output(aliased, payload);
         last_sent_ms_ = now_ms_;
         return;
       }
     }
   }
-  (void)encode_publish(view, v, output_);
+  encode_publish_into_output(view, payload);
   last_sent_ms_ = now_ms_;
 }
 

@@ -32,6 +32,32 @@ void session::bytes_received(byte_view data, std::uint64_t now_ms) {
   }
 }
 
+session::read_space session::direct_read_space() {
+  if (state_ != session_state::connecting && state_ != session_state::connected) {
+    return {};
+  }
+  auto space = decoder_.direct_space();
+  return {space, space.empty() ? nullptr : decoder_.direct_owner()};
+}
+
+void session::bytes_received_in_place(byte_view data, std::uint64_t now_ms) {
+  now_ms_ = now_ms;
+  if (state_ != session_state::connecting && state_ != session_state::connected) {
+    return;
+  }
+  if (decoder_.direct_space().data() != data.data()) {
+    return; // read for a packet the decoder gave up
+  }
+  auto r = decoder_.commit_direct(data.size(), incoming_);
+  if (r.status == decode_status::error) {
+    fail_connection(r.error, reason_code::malformed_packet);
+    return;
+  }
+  if (r.status == decode_status::packet_ready) {
+    dispatch(incoming_, now_ms);
+  }
+}
+
 void session::dispatch(packet& p, std::uint64_t now_ms) {
   // Any packet shows the broker is alive.
   if (ping_outstanding_) {

@@ -50,6 +50,7 @@ struct wire {
   std::vector<broker_url> opened;
   std::vector<bytes> writes;
   int reads_started = 0;
+  std::size_t last_parts = 0; // of the last write
   bool send_shut = false;
   int closes = 0;
 
@@ -67,14 +68,18 @@ struct wire {
       arrive(std::move(next));
     }
   }
-  void write(asio::const_buffer buffer, io_handler handler) {
-    const auto* p = static_cast<const std::uint8_t*>(buffer.data());
-    writes.emplace_back(p, p + buffer.size());
+  void write(const_buffers buffers, io_handler handler) {
+    last_parts = buffers.size();
+    auto& written = writes.emplace_back();
+    for (const auto& part : buffers) {
+      const auto* p = static_cast<const std::uint8_t*>(part.data());
+      written.insert(written.end(), p, p + part.size());
+    }
     if (hold_writes) {
       pending_write = std::move(handler);
       return;
     }
-    post(std::move(handler), {}, buffer.size());
+    post(std::move(handler), {}, written.size());
   }
   void close() {
     ++closes;
@@ -134,8 +139,8 @@ public:
   void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {
     wire_.read(buffer, std::move(handler));
   }
-  void async_write(asio::const_buffer buffer, io_handler handler) override {
-    wire_.write(buffer, std::move(handler));
+  void async_write(const_buffers buffers, io_handler handler) override {
+    wire_.write(buffers, std::move(handler));
   }
   void shutdown_send() override { wire_.send_shut = true; }
   void close() override { wire_.close(); }
@@ -173,6 +178,12 @@ public:
       io.read();
     }
   }
+  bp::session::read_space direct_read_space() override { return direct; }
+  void received_in_place(std::error_code ec, bp::byte_view data) override {
+    read_errors.push_back(ec);
+    in_place.emplace_back(data.data(), data.size());
+    direct = {};
+  }
   void written(std::error_code ec) override { written_with.push_back(ec); }
   void linger_ended() override {
     ++linger_ends;
@@ -188,6 +199,8 @@ public:
   std::vector<std::error_code> opened_with;
   std::vector<std::error_code> read_errors; // one per received() call
   bytes received_bytes;
+  bp::session::read_space direct;                                    // offered for the next read
+  std::vector<std::pair<const std::uint8_t*, std::size_t>> in_place; // reads into `direct`
   std::vector<std::error_code> written_with;
   int linger_ends = 0;
 };
@@ -306,7 +319,67 @@ TEST_F(ConnectionIo, AReadErrorReachesTheOwner) {
   EXPECT_TRUE(owner->received_bytes.empty());
 }
 
+TEST_F(ConnectionIo, AReadGoesStraightIntoTheSpaceTheOwnerOffersWhenItIsLarger) {
+  connect();
+  auto space = std::make_shared<std::vector<std::uint8_t>>(256 * 1024);
+  owner->direct = {*space, space};
+  io().read();
+  peer.peer_sends({0x01, 0x02, 0x03});
+  run();
+  ASSERT_EQ(owner->in_place.size(), 1u);
+  EXPECT_EQ(owner->in_place[0].first, space->data()); // no copy: the bytes are in place
+  EXPECT_EQ(owner->in_place[0].second, 3u);
+  EXPECT_EQ((*space)[2], 0x03);
+  EXPECT_TRUE(owner->received_bytes.empty());
+  EXPECT_EQ(io().bytes_read(), 3u);
+
+  // A small space is not worth a read of its own: the read buffer is used.
+  owner->direct = {std::span(*space).first(16), space};
+  io().read();
+  peer.peer_sends({0x04});
+  run();
+  EXPECT_EQ(owner->in_place.size(), 1u);
+  EXPECT_EQ(owner->received_bytes, (bytes{0x04}));
+}
+
+TEST_F(ConnectionIo, AClosedDirectReadDoesNotReachTheOwner) {
+  connect();
+  auto space = std::make_shared<std::vector<std::uint8_t>>(256 * 1024);
+  owner->direct = {*space, space};
+  io().read();
+  io().close();
+  run();
+  EXPECT_TRUE(owner->in_place.empty());
+  EXPECT_TRUE(owner->read_errors.empty());
+}
+
 // --- writing ---------------------------------------------------------------------------
+
+TEST_F(ConnectionIo, SharedPartsAreWrittenInOrderWithoutCopyingThem) {
+  connect();
+  auto& out = io().output();
+  out.clear();
+  const bytes header{0x30, 0x07, 0x00, 0x01, 't'};
+  std::memcpy(out.prepare(header.size()), header.data(), header.size());
+  out.commit(header.size());
+  const bp::shared_bytes payload = bytes(100 * 1024, 0x5a);
+  out.append_shared(payload);
+  *out.prepare(1) = 0xC0; // a PINGREQ after it
+  out.commit(1);
+  *out.prepare(1) = 0x00;
+  out.commit(1);
+  io().write();
+  ASSERT_EQ(peer.writes.size(), 1u);
+  bytes expected = header;
+  expected.insert(expected.end(), payload.begin(), payload.end());
+  expected.insert(expected.end(), {0xC0, 0x00});
+  EXPECT_EQ(peer.writes[0], expected);
+  EXPECT_EQ(peer.last_parts, 3u);
+  EXPECT_EQ(payload.owner().use_count(), 2); // ours and the output's, until written
+  run();
+  EXPECT_EQ(io().bytes_written(), expected.size());
+  EXPECT_EQ(payload.owner().use_count(), 1); // let go once written
+}
 
 TEST_F(ConnectionIo, WriteSendsTheOutputWholeAndTellsTheOwner) {
   connect();

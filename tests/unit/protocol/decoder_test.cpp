@@ -566,4 +566,118 @@ TEST(decoder_errors, message_names_the_packet_the_byte_and_the_fault) {
   EXPECT_EQ(d.error_message(), "");
 }
 
+// ---------------------------------------------------------------------------
+// Large bodies: gathered once into a buffer that the payload then shares.
+
+bytes encoded_publish(std::size_t payload_size, std::uint8_t fill) {
+  publish p;
+  p.topic = "big/t";
+  p.qos = qos::at_least_once;
+  p.packet_id = 7;
+  bytes payload(payload_size);
+  for (std::size_t i = 0; i < payload_size; ++i) {
+    payload[i] = static_cast<std::uint8_t>(fill + i);
+  }
+  p.payload = std::move(payload);
+  output_buffer out;
+  EXPECT_FALSE(encode(p, protocol_version::v3_1_1, out));
+  return out.flatten();
+}
+
+TEST(decoder_large_body, any_chunking_gives_the_payload_once_in_a_shared_buffer) {
+  const auto wire = encoded_publish(100'000, 1);
+  for (std::size_t chunk : {1u, 7u, 4096u, 65536u, 99'999u}) {
+    SCOPED_TRACE("chunks of " + std::to_string(chunk));
+    decoder d;
+    packet p;
+    byte_view in = wire;
+    decode_result r;
+    while (!in.empty()) {
+      heap_copy c(in.first(std::min(chunk, in.size())));
+      r = d.feed(c.view(), p);
+      ASSERT_NE(r.status, decode_status::error);
+      in = in.subspan(r.consumed);
+    }
+    ASSERT_EQ(r.status, decode_status::packet_ready);
+    const auto& got = std::get<publish>(p);
+    EXPECT_EQ(got.topic, "big/t");
+    EXPECT_EQ(got.packet_id, 7);
+    ASSERT_EQ(got.payload.size(), 100'000u);
+    EXPECT_TRUE(got.payload.is_shared());
+    EXPECT_EQ(got.payload[0], 1);
+    EXPECT_EQ(got.payload[99'999], static_cast<std::uint8_t>(1 + 99'999));
+    // The payload shares the body: its bytes start right after the header.
+    EXPECT_EQ(got.payload.data(), static_cast<const std::uint8_t*>(got.payload.owner().get()) +
+                                      (wire.size() - 100'000 - 4));
+  }
+}
+
+TEST(decoder_large_body, direct_space_takes_the_body_without_a_copy) {
+  const auto wire = encoded_publish(50'000, 3);
+  decoder d;
+  packet p;
+  EXPECT_TRUE(d.direct_space().empty()); // nothing under way
+  // The fixed header and a little of the body, as a first read would bring.
+  auto r = d.feed(byte_view{wire}.first(100), p);
+  ASSERT_EQ(r.status, decode_status::need_more);
+  auto space = d.direct_space();
+  ASSERT_EQ(space.size(), wire.size() - 4 - 96); // the rest of the body
+  EXPECT_NE(d.direct_owner(), nullptr);
+  std::memcpy(space.data(), wire.data() + 100, 1000); // a read of 1000 bytes
+  r = d.commit_direct(1000, p);
+  EXPECT_EQ(r.status, decode_status::need_more);
+  space = d.direct_space();
+  ASSERT_EQ(space.size(), wire.size() - 1100);
+  std::memcpy(space.data(), wire.data() + 1100, space.size());
+  r = d.commit_direct(space.size(), p);
+  ASSERT_EQ(r.status, decode_status::packet_ready);
+  const auto& got = std::get<publish>(p);
+  EXPECT_EQ(got.payload.data() + got.payload.size(), space.data() + space.size());
+  EXPECT_EQ(got.payload[49'999], static_cast<std::uint8_t>(3 + 49'999));
+  EXPECT_TRUE(d.direct_space().empty());
+}
+
+TEST(decoder_large_body, a_small_split_body_stays_in_the_reused_buffer) {
+  const auto wire = encoded_publish(1000, 5);
+  decoder d;
+  packet p;
+  ASSERT_EQ(d.feed(byte_view{wire}.first(10), p).status, decode_status::need_more);
+  EXPECT_TRUE(d.direct_space().empty()); // under kLargeBody: no buffer of its own
+  ASSERT_EQ(d.feed(byte_view{wire}.subspan(10), p).status, decode_status::packet_ready);
+  EXPECT_EQ(std::get<publish>(p).payload.size(), 1000u);
+}
+
+TEST(decoder_large_body, a_body_past_the_up_front_part_grows_as_bytes_arrive) {
+  const std::size_t size = decoder::kLargeBodyUpFront + 1000;
+  const auto wire = encoded_publish(size, 9);
+  decoder d;
+  packet p;
+  ASSERT_EQ(d.feed(byte_view{wire}.first(10), p).status, decode_status::need_more);
+  // Only the up-front part is taken until more arrives.
+  EXPECT_EQ(d.direct_space().size(), decoder::kLargeBodyUpFront - 5); // 5 of 10 were header
+  byte_view rest = byte_view{wire}.subspan(10);
+  decode_result r;
+  while (!rest.empty()) {
+    r = d.feed(rest.first(std::min<std::size_t>(rest.size(), 1 << 20)), p);
+    ASSERT_NE(r.status, decode_status::error);
+    rest = rest.subspan(r.consumed);
+  }
+  ASSERT_EQ(r.status, decode_status::packet_ready);
+  const auto& got = std::get<publish>(p);
+  ASSERT_EQ(got.payload.size(), size);
+  EXPECT_EQ(got.payload[size - 1], static_cast<std::uint8_t>(9 + (size - 1)));
+}
+
+TEST(decoder_large_body, reset_drops_a_partial_large_body) {
+  const auto wire = encoded_publish(50'000, 3);
+  decoder d;
+  packet p;
+  ASSERT_EQ(d.feed(byte_view{wire}.first(100), p).status, decode_status::need_more);
+  const auto held = d.direct_owner();
+  d.reset();
+  EXPECT_TRUE(d.direct_space().empty());
+  EXPECT_EQ(held.use_count(), 1); // only ours
+  ASSERT_EQ(d.feed(wire, p).status, decode_status::packet_ready);
+}
+
 } // namespace

@@ -207,6 +207,21 @@ public:
   void connection_opened(std::uint64_t now_ms);
   /// Bytes read from the transport, any chunking.
   void bytes_received(byte_view data, std::uint64_t now_ms);
+  /// Shared payloads this large or more are not copied into the output: the
+  /// output refers to them, and a write gathers them after their header.
+  static constexpr std::size_t kSharedPayloadMin = 4096;
+  /// While a large packet is arriving: where its next bytes may be read
+  /// straight from the transport, saving a copy, and what keeps that space
+  /// alive until the read ends. Empty at other times: read into your own
+  /// buffer and call bytes_received.
+  struct read_space {
+    std::span<std::uint8_t> space;
+    std::shared_ptr<void> keep;
+  };
+  read_space direct_read_space();
+  /// `data` was read into the space direct_read_space() gave. Ignored if the
+  /// packet it belonged to was abandoned meanwhile (the connection failed).
+  void bytes_received_in_place(byte_view data, std::uint64_t now_ms);
   /// An armed timer expired.
   void timer_fired(timer_id timer, std::uint64_t now_ms);
   /// The transport is closed (by either side, for `reason`). Requests in
@@ -362,7 +377,10 @@ private:
   template <class Packet>
   void write(const Packet& p);
   void write_publish(const stored_publish& record, bool dup);
-  void write_publish_view(publish_view view, bool dup);
+  /// `payload`, when given, owns view.payload: a large one is then shared with
+  /// the output rather than copied into it.
+  void write_publish_view(publish_view view, bool dup, const shared_bytes* payload = nullptr);
+  void encode_publish_into_output(const publish_view& view, const shared_bytes* payload);
   void send_qos0(request_id id, const struct publish& message);
   std::error_code check_request(const struct publish& message) const;
   std::error_code accept(struct publish message, request_id& id);

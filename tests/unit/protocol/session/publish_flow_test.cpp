@@ -36,6 +36,43 @@ TEST(PublishFlow, QoS0IsWrittenAndCompletesAtOnce) {
   EXPECT_FALSE(done[0].error);
 }
 
+// A large payload goes to the output by reference, and the same bytes are
+// resent after a reconnect; a small one is copied into the output.
+TEST(PublishFlow, ALargePayloadIsWrittenByReferenceAndResentFromTheSameBytes) {
+  scripted_peer peer(make_config(protocol_version::v3_1_1, false));
+  peer.connect();
+  publish m;
+  m.topic = "big";
+  m.payload = bytes(session::kSharedPayloadMin, 0x42);
+  m.qos = qos::at_least_once;
+  const auto* bytes_at = m.payload.data();
+  request_id id = 0;
+  ASSERT_FALSE(peer.client().publish(std::move(m), id, 0));
+  ASSERT_TRUE(peer.client().output().has_shared());
+  std::size_t parts = 0;
+  bool payload_in_place = false;
+  peer.client().output().for_each_part([&](byte_view part) {
+    ++parts;
+    payload_in_place = payload_in_place || part.data() == bytes_at;
+  });
+  EXPECT_EQ(parts, 2u); // the encoded header, then the payload itself
+  EXPECT_TRUE(payload_in_place);
+  auto expected =
+      make_publish("big", std::string(session::kSharedPayloadMin, 'B'), qos::at_least_once, 1);
+  EXPECT_EQ(peer.sent(), packets{expected});
+
+  peer.close();
+  peer.open();
+  peer.sent();
+  peer.receive(connack{true});
+  ASSERT_TRUE(peer.client().output().has_shared()); // the resend, by reference too
+  expected.dup = true;
+  EXPECT_EQ(peer.sent(), packets{expected});
+
+  peer.client().publish(make_publish("small", std::string(100, 's'), qos::at_most_once, 0), id, 0);
+  EXPECT_FALSE(peer.client().output().has_shared());
+}
+
 TEST(PublishFlow, QoS1CompletesOnPuback) {
   scripted_peer peer(make_config());
   peer.connect();

@@ -131,6 +131,12 @@ public:
   /// Publishes a message. Made while disconnected, the message waits
   /// (bounded) for the next connection.
   ///
+  /// The payload is never copied past this call: a protocol::bytes is moved
+  /// in, and a protocol::shared_bytes is shared (publishing one large buffer
+  /// to many topics, or keeping it for yourself, costs no copy). Payloads
+  /// over 64 bytes stay in one buffer from here to the socket, resends and
+  /// the durable store's record included.
+  ///
   /// Handler: void(error_code, publish_result): the broker's reason code
   ///   (e.g. no_matching_subscribers), the acknowledgement's MQTT 5
   ///   properties and the packet identifier. publish_result converts to
@@ -153,8 +159,8 @@ public:
   ///   ignored; partial and terminal complete the handler at once, while the
   ///   session still completes the exchange (the message may be delivered).
   template <class Token>
-  auto async_publish(std::string topic, protocol::bytes payload, protocol::qos q, bool retain,
-                     Token&& token) {
+  auto async_publish(std::string topic, protocol::shared_bytes payload, protocol::qos q,
+                     bool retain, Token&& token) {
     protocol::publish message;
     message.topic = std::move(topic);
     message.payload = std::move(payload);
@@ -173,7 +179,8 @@ public:
                 Token&& token) {
     protocol::bytes copy(asio::buffer_size(payload));
     asio::buffer_copy(asio::buffer(copy), payload);
-    return async_publish(std::move(topic), std::move(copy), q, retain, std::forward<Token>(token));
+    return async_publish(std::move(topic), protocol::shared_bytes(std::move(copy)), q, retain,
+                         std::forward<Token>(token));
   }
 
   /// The same with a whole message (MQTT 5 properties included).

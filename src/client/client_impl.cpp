@@ -75,7 +75,7 @@ bool client_impl::in_profile(operation op) const {
   return true;
 }
 
-void client_impl::publish(bp::publish message, publish_handler handler) {
+void client_impl::publish(bp::publish&& message, publish_handler handler) {
   auto cancel =
       watch(asio::get_associated_cancellation_slot(handler), pending_cancellation::target::request);
   on_strand([self = shared_from_this(), m = std::move(message), h = std::move(handler),
@@ -93,7 +93,7 @@ void client_impl::publish(bp::publish message, publish_handler handler) {
   });
 }
 
-void client_impl::submit(bp::publish message, publish_handler handler,
+void client_impl::submit(bp::publish&& message, publish_handler handler,
                          const cancellation_ptr& cancel) {
   const bool qos0 = message.qos == bp::qos::at_most_once;
   bp::request_id id = 0;

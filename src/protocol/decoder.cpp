@@ -95,10 +95,11 @@ decode_result decoder::feed(byte_view input, packet& out) {
         return finish(body, used + remaining_, out);
       }
       stage_ = stage::body;
-      if (remaining_ >= kLargeBody) {
-        // Up to kLargeBodyUpFront is taken at once; beyond, the buffer grows
-        // with the data that arrives, not with what the header claims.
-        large_capacity_ = std::min<std::size_t>(remaining_, kLargeBodyUpFront);
+      if (remaining_ >= options_.large_body) {
+        // Up to large_body_up_front is taken at once; beyond, the buffer
+        // grows with the data that arrives, not with what the header claims.
+        large_capacity_ = std::min<std::size_t>(
+            remaining_, std::max<std::size_t>(options_.large_body_up_front, 1));
         large_body_ = std::make_shared_for_overwrite<std::uint8_t[]>(large_capacity_);
         large_filled_ = 0;
         break;

@@ -1,5 +1,6 @@
 #include <braid/protocol/encoder.hpp>
 
+#include "checked_publish.hpp"
 #include "packet_checks.hpp"
 #include "packet_writer.hpp"
 #include "wire.hpp"
@@ -38,20 +39,39 @@ std::uint8_t* write_packet(std::uint8_t* dst, const P& p, protocol_version v,
   return out.position();
 }
 
+std::size_t publish_body_size(const publish_view& p, protocol_version v) noexcept {
+  wire::size_counter counter;
+  detail::write_publish_header_body(counter, p, v);
+  return counter.size() + p.payload.size();
+}
+
 std::error_code encode_publish_impl(const publish_view& p, protocol_version v, bool with_payload,
                                     output_buffer& out) {
   if (auto ec = detail::check(p, v)) {
     return ec;
   }
-  wire::size_counter counter;
-  detail::write_publish_header_body(counter, p, v);
-  const auto header_body = counter.size();
-  const auto body_size = header_body + p.payload.size();
-  if (body_size > max_remaining_length) {
+  if (publish_body_size(p, v) > max_remaining_length) {
     return errc::packet_too_large;
   }
-  const auto header_size = total_size(body_size) - p.payload.size();
-  const auto size = with_payload ? total_size(body_size) : header_size;
+  detail::encode_checked_publish(p, v, with_payload, out);
+  return {};
+}
+
+} // namespace
+
+std::size_t detail::checked_publish_size(const publish_view& p, protocol_version v) noexcept {
+  return total_size(publish_body_size(p, v));
+}
+
+void detail::encode_checked_publish(const publish_view& p, protocol_version v, bool with_payload,
+                                    output_buffer& out) {
+  // One pass over the headers to learn the remaining length, one to write them.
+  wire::size_counter counter;
+  detail::write_publish_header_body(counter, p, v);
+  const auto body_size = counter.size() + p.payload.size();
+  const auto header_size =
+      1 + wire::variable_integer_size(static_cast<std::uint32_t>(body_size)) + counter.size();
+  const auto size = with_payload ? header_size + p.payload.size() : header_size;
   wire::byte_writer w{out.prepare(size)};
   w.u8(detail::flags_byte(p));
   w.variable_integer(static_cast<std::uint32_t>(body_size));
@@ -60,10 +80,7 @@ std::error_code encode_publish_impl(const publish_view& p, protocol_version v, b
     w.raw(p.payload);
   }
   out.commit(size);
-  return {};
 }
-
-} // namespace
 
 std::error_code encoded_size(const packet& p, protocol_version version, std::size_t& size) {
   return std::visit(

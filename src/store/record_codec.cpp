@@ -1,6 +1,7 @@
 #include "record_codec.hpp"
 
 #include <braid/protocol/property.hpp>
+#include <braid/protocol/topic.hpp>
 
 #include <cstring>
 
@@ -95,6 +96,11 @@ bool read_records(bp::byte_view body, const std::function<void(bp::stored_publis
     r.message.retain = (flags & 4u) != 0;
     r.message.topic.assign(reinterpret_cast<const char*>(p), topic);
     p += topic;
+    // The session sends stored messages without checking them again.
+    if (bp::validate_topic_name(r.message.topic)) {
+      why = "the topic of message " + std::to_string(r.sequence) + " is not a valid topic name";
+      return false;
+    }
     r.message.payload = protocol::shared_bytes::copy(protocol::byte_view{p, payload});
     p += payload;
     if (props != 0 &&

@@ -2,7 +2,9 @@
 //
 // Input layout
 //   byte 0  protocol version, b % 3: 0 -> 3.1, 1 -> 3.1.1, 2 -> 5.0;
-//           maximum packet size, (b / 3) % 4: default, 16, 64 or 1024 bytes
+//           maximum packet size, (b / 3) % 4: default, 16, 64 or 1024 bytes;
+//           large bodies, (b / 12) % 2: the defaults, or bodies of 8 bytes and
+//           more gathered in a buffer of their own, taken 16 bytes at first
 //   byte 1  chunk size: 0 -> the whole stream in one call, n -> n bytes per call
 //   rest    the byte stream, usually several packets back to back
 //
@@ -89,6 +91,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bp::decoder_options options;
   options.version = version;
   options.max_packet_size = max_sizes[(data[0] / 3) % 4];
+  if ((data[0] / 12) % 2 == 1) {
+    options.large_body = 8;
+    options.large_body_up_front = 16;
+  }
   const std::size_t chunk = data[1];
   const bp::byte_view stream(data + 2, size - 2);
 

@@ -54,7 +54,7 @@ public:
   void connect(std::string host, std::string port, connect_handler handler);
   void connect(std::string url, connect_handler handler);
   void connect(std::vector<std::string> urls, connect_handler handler);
-  void publish(bp::publish message, publish_handler handler);
+  void publish(bp::publish&& message, publish_handler handler);
   void subscribe(std::vector<bp::subscription> subscriptions, bp::properties props,
                  reasons_handler handler);
   void unsubscribe(std::vector<std::string> filters, bp::properties props, reasons_handler handler);
@@ -95,7 +95,7 @@ private:
 
   // Operations (client_impl.cpp).
   bool in_profile(operation op) const;
-  void submit(bp::publish message, publish_handler handler, const cancellation_ptr& cancel);
+  void submit(bp::publish&& message, publish_handler handler, const cancellation_ptr& cancel);
   template <class Handler, class Start, class... Failed>
   void request(Handler handler, const cancellation_ptr& cancel, Start start, Failed... failed);
 

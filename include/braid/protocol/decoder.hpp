@@ -51,6 +51,13 @@ struct decoder_options {
   /// Largest whole packet accepted (fixed header included), as in the MQTT 5
   /// Maximum Packet Size; bigger ones fail with errc::packet_too_large.
   std::size_t max_packet_size = 268'435'460;
+  /// Bodies of this size or more are gathered in a buffer of their own that
+  /// a PUBLISH payload then shares: its bytes are copied once, or not at all
+  /// when read through direct_space().
+  std::size_t large_body = 16 * 1024;
+  /// The most taken at once for a large body; more as its bytes arrive, so
+  /// that a header claiming a huge body does not reserve it.
+  std::size_t large_body_up_front = 16 * 1024 * 1024;
 };
 
 class decoder {
@@ -60,7 +67,7 @@ public:
   /// Consumes bytes from `input` up to the end of one packet at most.
   decode_result feed(byte_view input, packet& out);
 
-  /// While the body of a large packet (kLargeBody bytes or more) is being
+  /// While the body of a large packet (options().large_body or more) is being
   /// gathered: where its next bytes go. A caller may read from the network
   /// straight into this space, then call commit_direct(), and save a copy.
   /// Empty at any other time.
@@ -71,12 +78,6 @@ public:
   /// Counts `n` bytes written into direct_space() as received; the result is
   /// that of feed() for them.
   decode_result commit_direct(std::size_t n, packet& out);
-
-  /// Bodies of this size or more are gathered in a buffer that a PUBLISH
-  /// payload then shares, so its bytes are copied once, or not at all.
-  static constexpr std::size_t kLargeBody = 16 * 1024;
-  /// The most taken at once for a large body; more as its bytes arrive.
-  static constexpr std::size_t kLargeBodyUpFront = 16 * 1024 * 1024;
 
   /// Forgets any partial packet and a previous error.
   void reset() noexcept;

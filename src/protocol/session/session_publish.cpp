@@ -4,6 +4,7 @@
 #include <braid/protocol/encoder.hpp>
 #include <braid/protocol/session/session.hpp>
 
+#include "../checked_publish.hpp"
 #include "session_internal.hpp"
 
 #include <algorithm>
@@ -29,7 +30,10 @@ template void session::write(const pubrec&);
 template void session::write(const pubrel&);
 template void session::write(const pubcomp&);
 
-std::error_code session::check_against_broker(const struct publish& message) const {
+// `size`: the packet's size with a packet id, as check_request measured it; 0
+// when not known.
+std::error_code session::check_against_broker(const struct publish& message,
+                                              std::size_t size) const {
   if (state_ != session_state::connected) {
     return {};
   }
@@ -44,10 +48,12 @@ std::error_code session::check_against_broker(const struct publish& message) con
   if (message.retain && !limits_.retain_available) {
     return session_errc::retain_not_supported;
   }
-  std::size_t size = 0;
-  auto view = message.view();
-  view.packet_id = 1;
-  if (encoded_size(view, version(), size) || size > limits_.maximum_packet_size) {
+  if (size == 0) {
+    auto view = message.view();
+    view.packet_id = 1;
+    size = detail::checked_publish_size(view, version());
+  }
+  if (size > limits_.maximum_packet_size) {
     return session_errc::packet_too_large;
   }
   return {};
@@ -56,7 +62,8 @@ std::error_code session::check_against_broker(const struct publish& message) con
 std::error_code session::publish(struct publish message, request_id& id, std::uint64_t now_ms) {
   now_ms_ = now_ms;
   message.dup = false;
-  if (auto ec = check_request(message)) {
+  std::size_t size = 0;
+  if (auto ec = check_request(message, size)) {
     return ec;
   }
   // Under the blocking policy a message that finds no room waits, and every
@@ -69,7 +76,7 @@ std::error_code session::publish(struct publish message, request_id& id, std::ui
   }
   const bool qos0 = message.qos == qos::at_most_once;
   request_id accepted = 0;
-  if (auto ec = accept(std::move(message), accepted)) {
+  if (auto ec = accept(std::move(message), accepted, size)) {
     return ec;
   }
   id = accepted;
@@ -80,7 +87,7 @@ std::error_code session::publish(struct publish message, request_id& id, std::ui
 }
 
 // What makes a message one that can never be sent, whatever the broker.
-std::error_code session::check_request(const struct publish& message) const {
+std::error_code session::check_request(const struct publish& message, std::size_t& size) const {
   // A Topic Alias of the caller's own would clash with the automatic ones, and
   // a message kept for resending needs its topic (aliases die with the connection).
   if (message.props.contains(property_id::topic_alias) &&
@@ -93,10 +100,9 @@ std::error_code session::check_request(const struct publish& message) const {
   }
   {
     auto view = message.view();
-    if (view.qos != qos::at_most_once && view.packet_id == 0) {
+    if (view.qos != qos::at_most_once) {
       view.packet_id = 1; // assigned when sent
     }
-    std::size_t size = 0;
     if (auto ec = encoded_size(view, version(), size)) {
       return ec;
     }
@@ -107,14 +113,15 @@ std::error_code session::check_request(const struct publish& message) const {
 // Takes a checked message in: QoS 0 is written (or held while there is no
 // connection), QoS 1/2 joins the queue (send_what_fits() sends it). `id` is the
 // message's request id, or 0 to take the next one once the message is in.
-std::error_code session::accept(struct publish message, request_id& id) {
-  if (auto ec = check_against_broker(message)) {
+std::error_code session::accept(struct publish&& message, request_id& id, std::size_t size) {
+  if (auto ec = check_against_broker(message, size)) {
     return ec;
   }
   if (message.qos == qos::at_most_once) {
     if (state_ == session_state::connected) {
       id = id != 0 ? id : next_request_id();
-      send_qos0(id, message);
+      write_publish_view(message.view(), false, &message.payload);
+      complete(id, request_kind::publish, {});
       return {};
     }
     if (offline_qos0_.size() >= config_.offline_limit) {
@@ -269,12 +276,13 @@ void session::write_publish(const stored_publish& record, bool dup) {
 // A large shared payload is not copied into the output: the output holds a
 // reference to it and the write gathers it after the encoded header.
 void session::encode_publish_into_output(const publish_view& view, const shared_bytes* payload) {
+  // Every message was checked when it was published (or read from a store).
   if (payload != nullptr && payload->is_shared() && payload->size() >= kSharedPayloadMin) {
-    (void)encode_publish_header(view, version(), output_);
+    detail::encode_checked_publish(view, version(), false, output_);
     output_.append_shared(*payload);
     return;
   }
-  (void)encode_publish(view, version(), output_);
+  detail::encode_checked_publish(view, version(), true, output_);
 }
 
 void session::write_publish_view(publish_view view, bool dup, const shared_bytes* payload) {
@@ -310,8 +318,7 @@ void session::write_publish_view(publish_view view, bool dup, const shared_bytes
       }
       // The alias property adds 3 bytes: never past the broker's Maximum
       // Packet Size (5.0 3.1.2-24), which was checked without it.
-      std::size_t size = 0;
-      if (!encoded_size(aliased, v, size) && size <= limits_.maximum_packet_size) {
+      if (detail::checked_publish_size(aliased, v) <= limits_.maximum_packet_size) {
         if (known == table.end()) {
           table.emplace(topic, alias);
           ++aliases_->next_outgoing;

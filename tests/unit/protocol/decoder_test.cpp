@@ -642,19 +642,20 @@ TEST(decoder_large_body, a_small_split_body_stays_in_the_reused_buffer) {
   decoder d;
   packet p;
   ASSERT_EQ(d.feed(byte_view{wire}.first(10), p).status, decode_status::need_more);
-  EXPECT_TRUE(d.direct_space().empty()); // under kLargeBody: no buffer of its own
+  EXPECT_TRUE(d.direct_space().empty()); // under large_body: no buffer of its own
   ASSERT_EQ(d.feed(byte_view{wire}.subspan(10), p).status, decode_status::packet_ready);
   EXPECT_EQ(std::get<publish>(p).payload.size(), 1000u);
 }
 
 TEST(decoder_large_body, a_body_past_the_up_front_part_grows_as_bytes_arrive) {
-  const std::size_t size = decoder::kLargeBodyUpFront + 1000;
+  const std::size_t size = decoder_options{}.large_body_up_front + 1000;
   const auto wire = encoded_publish(size, 9);
   decoder d;
   packet p;
   ASSERT_EQ(d.feed(byte_view{wire}.first(10), p).status, decode_status::need_more);
   // Only the up-front part is taken until more arrives.
-  EXPECT_EQ(d.direct_space().size(), decoder::kLargeBodyUpFront - 5); // 5 of 10 were header
+  EXPECT_EQ(d.direct_space().size(),
+            decoder_options{}.large_body_up_front - 5); // 5 of 10 were header
   byte_view rest = byte_view{wire}.subspan(10);
   decode_result r;
   while (!rest.empty()) {

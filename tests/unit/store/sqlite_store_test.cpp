@@ -531,6 +531,23 @@ TEST_F(SqliteStore, ADamagedDatabaseIsRefused) {
   EXPECT_NE(message.find(path_), std::string::npos) << message;
 }
 
+// The session sends stored messages without checking them again, so a
+// record whose topic is not a valid topic name (a damaged file) is refused
+// on opening rather than sent.
+TEST_F(SqliteStore, ARecordWithAnInvalidTopicIsRefusedOnOpening) {
+  {
+    sqlite_store s(options());
+    auto bad = record(1, "x");
+    bad.message.topic = "a/+/b"; // wildcards are for filters
+    s.add(bad);
+    ASSERT_FALSE(s.flush());
+  }
+  auto [ec, message] = open_fails(options());
+  EXPECT_EQ(ec, store_errc::not_a_store) << message;
+  EXPECT_NE(message.find("the topic of message 1 is not a valid topic name"), std::string::npos)
+      << message;
+}
+
 TEST_F(SqliteStore, ADatabaseOfAnotherApplicationIsRefused) {
   {
     sqlite3* db = nullptr;

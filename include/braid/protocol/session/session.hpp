@@ -382,8 +382,8 @@ private:
   void write_publish_view(publish_view view, bool dup, const shared_bytes* payload = nullptr);
   void encode_publish_into_output(const publish_view& view, const shared_bytes* payload);
   void send_qos0(request_id id, const struct publish& message);
-  std::error_code check_request(const struct publish& message) const;
-  std::error_code accept(struct publish message, request_id& id);
+  std::error_code check_request(const struct publish& message, std::size_t& size) const;
+  std::error_code accept(struct publish&& message, request_id& id, std::size_t size = 0);
   bool has_room(const struct publish& message) const noexcept;
   bool admit_blocked();
   void send_what_fits();
@@ -392,7 +392,7 @@ private:
                       reason_code rc, properties props);
   void complete_publish(request_id id, std::error_code ec, reason_code rc, properties props,
                         std::uint16_t packet_id = 0);
-  std::error_code check_against_broker(const struct publish& message) const;
+  std::error_code check_against_broker(const struct publish& message, std::size_t size = 0) const;
   std::uint64_t in_flight_sequence(std::uint16_t packet_id) const;
   template <packet_type T>
   void on_publish_response(basic_publish_response<T>& p);

@@ -171,6 +171,66 @@ TEST(Payloads, BufferSequencesAreCopiedDuringTheCall) {
   EXPECT_EQ(got, (std::vector<std::string>{"scatter", "gone"}));
 }
 
+// A large payload passed as shared_bytes is not copied on its way out: the
+// library holds references to the caller's buffer until the exchange ends,
+// then lets go. On its way in, the payload is one buffer of its own that the
+// handler can keep (a copy of the message shares it).
+TEST(Payloads, ALargeSharedPayloadIsSharedBothWays) {
+  mosquitto_broker broker;
+  asio::io_context io;
+  client c(io.get_executor(), config_for("braid-shared"));
+  bp::bytes bytes(3 * 1024 * 1024);
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] = static_cast<std::uint8_t>(i * 13 + 1);
+  }
+  const bp::shared_bytes payload = std::move(bytes);
+  long references_while_in_flight = 0;
+  long references_after = 0;
+  std::vector<bp::shared_bytes> kept;
+  int acknowledged = 0;
+  std::function<void()> next; // outlives the handlers that call it
+  auto done_when_all_in = [&] {
+    if (acknowledged == 2 && kept.size() == 2) {
+      references_after = payload.owner().use_count();
+      io.stop();
+    }
+  };
+  subscribed(c, broker, "shared/t", [&] {
+    for (int i = 0; i < 2; ++i) {
+      c.async_publish("shared/t", payload, bp::qos::at_least_once, false,
+                      [&](error_code ec, bp::reason_code) {
+                        ASSERT_FALSE(ec) << ec.message();
+                        ++acknowledged;
+                        done_when_all_in();
+                      });
+    }
+    references_while_in_flight = payload.owner().use_count();
+    next = [&] {
+      c.async_receive([&](error_code ec, bp::publish m) {
+        ASSERT_FALSE(ec) << ec.message();
+        const bp::publish copy = m; // shares the payload
+        EXPECT_EQ(copy.payload.data(), m.payload.data());
+        kept.push_back(m.payload);
+        if (kept.size() < 2) {
+          next();
+        }
+        done_when_all_in();
+      });
+    };
+    next();
+  });
+  io.run_for(std::chrono::seconds(20));
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_GT(references_while_in_flight, 2); // the library holds the same buffer
+  EXPECT_EQ(references_after, 1);           // and let go once acknowledged
+  for (const auto& got : kept) {
+    EXPECT_TRUE(got.is_shared());
+    EXPECT_NE(got.data(), payload.data()); // a buffer of its own, read from the socket
+    EXPECT_TRUE(got == payload);
+  }
+  EXPECT_NE(kept[0].data(), kept[1].data());
+}
+
 class InOrder : public ::testing::TestWithParam<bp::qos> {};
 
 // 10,000 messages with window 1 arrive complete and in order.

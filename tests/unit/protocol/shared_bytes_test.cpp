@@ -93,7 +93,8 @@ TEST(SharedBytes, AssignmentReplacesAndReleases) {
   shared_bytes b = filled(300, 2);
   a = b;
   EXPECT_EQ(a.data(), b.data());
-  a = a; // NOLINT: self-assignment is harmless
+  auto& same = a;
+  a = same; // self-assignment is harmless
   EXPECT_EQ(a, filled(300, 2));
 }
 

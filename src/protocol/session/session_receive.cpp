@@ -19,10 +19,7 @@ void session::bytes_received(byte_view data, std::uint64_t now_ms) {
     auto r = decoder_.feed(data, incoming_);
     data = data.subspan(r.consumed);
     if (r.status == decode_status::error) {
-      const auto rc = r.error.category() == protocol_category()
-                          ? to_reason_code(static_cast<errc>(r.error.value()))
-                          : reason_code::malformed_packet;
-      fail_connection(r.error, rc);
+      fail_decoding(r.error);
       return;
     }
     if (r.status == decode_status::need_more) {
@@ -30,6 +27,15 @@ void session::bytes_received(byte_view data, std::uint64_t now_ms) {
     }
     dispatch(incoming_, now_ms);
   }
+}
+
+// The broker sent bytes the decoder refuses: DISCONNECT with the reason that
+// names the fault (malformed packet when it has none of its own).
+void session::fail_decoding(std::error_code error) {
+  const auto rc = error.category() == protocol_category()
+                      ? to_reason_code(static_cast<errc>(error.value()))
+                      : reason_code::malformed_packet;
+  fail_connection(error, rc);
 }
 
 session::read_space session::direct_read_space() {
@@ -50,7 +56,7 @@ void session::bytes_received_in_place(byte_view data, std::uint64_t now_ms) {
   }
   auto r = decoder_.commit_direct(data.size(), incoming_);
   if (r.status == decode_status::error) {
-    fail_connection(r.error, reason_code::malformed_packet);
+    fail_decoding(r.error);
     return;
   }
   if (r.status == decode_status::packet_ready) {

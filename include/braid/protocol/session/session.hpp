@@ -397,6 +397,7 @@ private:
   template <packet_type T>
   void on_publish_response(basic_publish_response<T>& p);
   // incoming packets (session_receive.cpp)
+  void fail_decoding(std::error_code error);
   void dispatch(packet& p, std::uint64_t now_ms);
   void on_publish(struct publish& p);
   void deliver(struct publish& p);

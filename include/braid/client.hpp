@@ -131,11 +131,13 @@ public:
   /// Publishes a message. Made while disconnected, the message waits
   /// (bounded) for the next connection.
   ///
-  /// The payload is never copied past this call: a protocol::bytes is moved
+  /// The payload is not copied past this call: a protocol::bytes is moved
   /// in, and a protocol::shared_bytes is shared (publishing one large buffer
-  /// to many topics, or keeping it for yourself, costs no copy). Payloads
-  /// over 64 bytes stay in one buffer from here to the socket, resends and
-  /// the durable store's record included.
+  /// to many topics, or keeping it for yourself, costs no copy). A payload
+  /// of 4 KiB or more stays in that one buffer until the socket writes it
+  /// (resends included); a smaller one is copied into the write buffer with
+  /// its header, which is cheaper than a write of its own. A durable store
+  /// copies the bytes into its file.
   ///
   /// Handler: void(error_code, publish_result): the broker's reason code
   ///   (e.g. no_matching_subscribers), the acknowledgement's MQTT 5

@@ -143,7 +143,8 @@ void connection_io::on_written(std::uint64_t generation, std::error_code ec) {
   }
   write_in_flight_ = false;
   if (!open_) {
-    return; // closed meanwhile
+    writing_.clear(); // lets go of shared payloads
+    return;           // closed meanwhile
   }
   if (!ec) {
     bytes_written_ += writing_.size();

@@ -75,7 +75,8 @@ public:
     }
   }
 
-  /// The copied bytes (the whole contents unless has_shared()).
+  /// The copied bytes: the whole contents only when !has_shared(); otherwise
+  /// write the parts (for_each_part). size() counts the shared parts too.
   const std::uint8_t* data() const noexcept { return data_.get(); }
   byte_view view() const noexcept { return {data_.get(), size_}; }
   /// The size of the contents, shared bytes included.

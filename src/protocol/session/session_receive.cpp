@@ -51,8 +51,9 @@ void session::bytes_received_in_place(byte_view data, std::uint64_t now_ms) {
   if (state_ != session_state::connecting && state_ != session_state::connected) {
     return;
   }
-  if (decoder_.direct_space().data() != data.data()) {
-    return; // read for a packet the decoder gave up
+  const auto space = decoder_.direct_space();
+  if (space.data() != data.data() || data.size() > space.size()) {
+    return; // read for a packet the decoder gave up, or not into its space
   }
   auto r = decoder_.commit_direct(data.size(), incoming_);
   if (r.status == decode_status::error) {

@@ -220,7 +220,8 @@ public:
   };
   read_space direct_read_space();
   /// `data` was read into the space direct_read_space() gave. Ignored if the
-  /// packet it belonged to was abandoned meanwhile (the connection failed).
+  /// packet it belonged to was abandoned meanwhile (the connection failed),
+  /// or if it does not lie within that space.
   void bytes_received_in_place(byte_view data, std::uint64_t now_ms);
   /// An armed timer expired.
   void timer_fired(timer_id timer, std::uint64_t now_ms);
@@ -313,6 +314,10 @@ public:
     actions_.clear();
   }
   /// Bytes to write, coalesced: every packet produced since the last swap.
+  /// A payload of kSharedPayloadMin bytes or more is a shared part of the
+  /// output, not copied into it: write the parts in order
+  /// (output_buffer::for_each_part), or flatten() them; view() alone holds
+  /// only the copied bytes when has_shared().
   bool has_output() const noexcept { return !output_.empty(); }
   const output_buffer& output() const noexcept { return output_; }
   /// Hands the pending output to the caller in exchange for an empty buffer

@@ -36,7 +36,10 @@ class session_store {
 public:
   virtual ~session_store() = default;
 
-  /// Adds a new record (state queued).
+  /// Adds a new record (state queued). The session checked the message
+  /// before adding it, and sends records as they are, without checking them
+  /// again: a store that reads records back from elsewhere (a file) must
+  /// refuse any that is not valid (sqlite_store refuses an invalid topic).
   virtual void add(stored_publish record) = 0;
   /// The record with this sequence, or nullptr. Valid until the next call
   /// that adds or removes a record.

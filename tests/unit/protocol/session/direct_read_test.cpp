@@ -89,5 +89,21 @@ TEST(DirectRead, BytesForAnAbandonedPacketAreIgnored) {
   EXPECT_TRUE(peer.client().direct_read_space().space.empty());
 }
 
+TEST(DirectRead, MoreBytesThanTheSpaceHoldsAreRefused) {
+  scripted_peer peer(make_config());
+  peer.connect();
+  const auto wire = encoded(large_message(100'000), protocol_version::v3_1_1);
+  peer.client().bytes_received(byte_view{wire}.first(50), peer.now());
+  auto space = peer.client().direct_read_space();
+  ASSERT_FALSE(space.space.empty());
+  // A caller's mistake: a count past the end of the space is not taken.
+  peer.client().bytes_received_in_place({space.space.data(), space.space.size() + 1}, peer.now());
+  EXPECT_EQ(peer.client().direct_read_space().space.size(), space.space.size()); // nothing taken
+  // The real bytes still complete the packet.
+  std::memcpy(space.space.data(), wire.data() + 50, wire.size() - 50);
+  peer.client().bytes_received_in_place({space.space.data(), wire.size() - 50}, peer.now());
+  EXPECT_EQ(peer.take<message_received>().size(), 1u);
+}
+
 } // namespace
 } // namespace braid::protocol

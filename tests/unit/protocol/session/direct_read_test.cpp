@@ -48,6 +48,14 @@ void read_in_place(scripted_peer& peer, byte_view wire, std::size_t head, std::s
   }
 }
 
+// Connects, feeds the first 50 bytes of `wire` as a read would bring them and
+// returns the space the session then offers for the rest.
+session::read_space start_large_read(scripted_peer& peer, byte_view wire) {
+  peer.connect();
+  peer.client().bytes_received(wire.first(50), peer.now());
+  return peer.client().direct_read_space();
+}
+
 TEST(DirectRead, ALargeMessageReadInPlaceIsDeliveredAndAcknowledged) {
   scripted_peer peer(make_config());
   peer.connect();
@@ -77,10 +85,8 @@ TEST(DirectRead, AFaultInAPacketReadInPlaceGetsItsOwnReason) {
 
 TEST(DirectRead, BytesForAnAbandonedPacketAreIgnored) {
   scripted_peer peer(make_config());
-  peer.connect();
   const auto wire = encoded(large_message(100'000), protocol_version::v3_1_1);
-  peer.client().bytes_received(byte_view{wire}.first(50), peer.now());
-  auto space = peer.client().direct_read_space();
+  const auto space = start_large_read(peer, wire);
   ASSERT_FALSE(space.space.empty());
   peer.close(); // the connection ends while the read is under way
   std::memcpy(space.space.data(), wire.data() + 50, 1000); // `keep` holds the buffer
@@ -91,10 +97,8 @@ TEST(DirectRead, BytesForAnAbandonedPacketAreIgnored) {
 
 TEST(DirectRead, MoreBytesThanTheSpaceHoldsAreRefused) {
   scripted_peer peer(make_config());
-  peer.connect();
   const auto wire = encoded(large_message(100'000), protocol_version::v3_1_1);
-  peer.client().bytes_received(byte_view{wire}.first(50), peer.now());
-  auto space = peer.client().direct_read_space();
+  const auto space = start_large_read(peer, wire);
   ASSERT_FALSE(space.space.empty());
   // A caller's mistake: a count past the end of the space is not taken.
   peer.client().bytes_received_in_place({space.space.data(), space.space.size() + 1}, peer.now());

@@ -49,7 +49,7 @@ void client_impl::connect_urls(std::vector<broker_url> urls, connect_handler han
     }
     for (const auto& u : urls) {
       std::error_code ec;
-      (void)make_transport(u.kind, self->strand_, self->options_.tls, ec);
+      (void)make_transport(u.kind, self->strand_, self->tls(), ec);
       if (ec) {
         self->completions_->complete(std::move(h), ec, bp::connack{});
         return;
@@ -67,11 +67,12 @@ void client_impl::start_connect() {
   server_disconnect_.reset();
   const auto& url = reconnect_.begin_attempt(now_ms());
   connect_timer_.expires_after(reconnect_.connect_timeout());
-  connect_timer_.async_wait([self = shared_from_this()](std::error_code ec) {
-    if (!ec) {
-      self->on_connect_timeout();
-    }
-  });
+  connect_timer_.async_wait(
+      asio::bind_executor(strand_, [self = shared_from_this()](std::error_code ec) {
+        if (!ec) {
+          self->on_connect_timeout();
+        }
+      }));
   io_.open(url);
 }
 
@@ -136,11 +137,12 @@ void client_impl::schedule_reconnect(std::error_code ec, const reconnect_step& s
   }
   notify({connection_event::kind::reconnecting, ec, false, step.attempt, step.delay, {}});
   reconnect_timer_.expires_after(step.delay);
-  reconnect_timer_.async_wait([self = shared_from_this()](std::error_code e) {
-    if (!e && !self->reconnect_.stopped() && !self->io_.is_open()) {
-      self->start_connect();
-    }
-  });
+  reconnect_timer_.async_wait(
+      asio::bind_executor(strand_, [self = shared_from_this()](std::error_code e) {
+        if (!e && !self->reconnect_.stopped() && !self->io_.is_open()) {
+          self->start_connect();
+        }
+      }));
 }
 
 void client_impl::give_up(std::error_code ec, std::uint32_t attempts) {

@@ -27,7 +27,43 @@ bp::session_config with_options(bp::session_config config, const client_options&
   return config;
 }
 
+// Whether `tls` differs from the default settings.
+bool has_tls_settings(const tls_options& tls) {
+  static_assert(sizeof(tls_options) == 528, "tls_options changed: compare its new fields here");
+  const tls_options defaults;
+  return tls.ca_file != defaults.ca_file || tls.ca_path != defaults.ca_path ||
+         tls.cert_file != defaults.cert_file || tls.key_file != defaults.key_file ||
+         tls.key_password != defaults.key_password || tls.ca_pem != defaults.ca_pem ||
+         tls.cert_pem != defaults.cert_pem || tls.key_pem != defaults.key_pem ||
+         tls.crl_file != defaults.crl_file || tls.crl_pem != defaults.crl_pem ||
+         tls.server_name != defaults.server_name || tls.alpn != defaults.alpn ||
+         tls.min_version != defaults.min_version || tls.ciphers != defaults.ciphers ||
+         tls.insecure_skip_verification != defaults.insecure_skip_verification ||
+         tls.context != nullptr || static_cast<bool>(tls.verify) ||
+         static_cast<bool>(tls.before_handshake);
+}
+
 } // namespace
+
+// Moves out the options the client keeps; the others stay for the parts
+// built from them.
+client_impl::kept_options client_impl::keep(client_options& options) {
+  kept_options kept;
+  kept.profile = options.profile;
+  kept.packet_trace = std::move(options.packet_trace);
+  kept.logger = std::move(options.logger);
+  kept.log_verbosity = options.log_verbosity;
+  kept.on_arrival = std::move(options.on_arrival);
+  if (has_tls_settings(options.tls)) {
+    kept.tls = std::make_unique<const tls_options>(std::move(options.tls));
+  }
+  return kept;
+}
+
+const tls_options& client_impl::tls() const {
+  static const tls_options defaults;
+  return options_.tls ? *options_.tls : defaults;
+}
 
 client_impl::client_impl(asio::any_io_executor executor, bp::session_config config,
                          client_options options)
@@ -35,13 +71,13 @@ client_impl::client_impl(asio::any_io_executor executor, bp::session_config conf
       completions_(std::make_shared<completion_queue>(strand_)),
       store_(options.store ? options.store : std::make_shared<bp::memory_store>()),
       connect_error_(connect_packet_error(config)),
-      session_(with_options(std::move(config), options), *store_), options_(std::move(options)),
-      reconnect_(options_), operations_(completions_),
-      dispatcher_(completions_, options_.receive_queue_limit), commit_(strand_),
+      session_(with_options(std::move(config), options), *store_), options_(keep(options)),
+      reconnect_(options), operations_(completions_),
+      dispatcher_(completions_, options.receive_queue_limit), commit_(strand_),
       io_(
           strand_, *this,
           [this](transport_kind kind, std::error_code& ec) {
-            auto t = make_transport(kind, strand_, options_.tls, ec);
+            auto t = make_transport(kind, strand_, tls(), ec);
             if (t && options_.logger) {
               t->observe([this](std::string_view step, const std::error_code& e,
                                 const std::string& detail) { log_opening(step, e, detail); });
@@ -49,9 +85,11 @@ client_impl::client_impl(asio::any_io_executor executor, bp::session_config conf
             return t;
           },
           options_.packet_trace),
-      timers_{asio::steady_timer(strand_), asio::steady_timer(strand_),
-              asio::steady_timer(strand_)},
-      reconnect_timer_(strand_), connect_timer_(strand_) {
+      timers_{asio::steady_timer(strand_.get_inner_executor().inner()),
+              asio::steady_timer(strand_.get_inner_executor().inner()),
+              asio::steady_timer(strand_.get_inner_executor().inner())},
+      reconnect_timer_(strand_.get_inner_executor().inner()),
+      connect_timer_(strand_.get_inner_executor().inner()) {
 }
 
 client_impl::~client_impl() = default;

@@ -17,7 +17,7 @@ void client_impl::start_read() {
 
 void client_impl::received(std::error_code ec, bp::byte_view bytes) {
   if (ec) {
-    transport_closed(ec);
+    stream_ended(ec);
     return;
   }
   session_.bytes_received(bytes, now_ms());
@@ -30,11 +30,19 @@ bp::session::read_space client_impl::direct_read_space() {
 
 void client_impl::received_in_place(std::error_code ec, bp::byte_view bytes) {
   if (ec) {
-    transport_closed(ec);
+    stream_ended(ec);
     return;
   }
   session_.bytes_received_in_place(bytes, now_ms());
   after_received();
+}
+
+// The broker ended the stream, or it broke. When the session had already
+// asked to close (a refusing CONNACK, the broker's DISCONNECT, a protocol
+// error), the broker may close before the client lingers (a store commit
+// can delay that): the session's reason is the one told.
+void client_impl::stream_ended(std::error_code ec) {
+  transport_closed(closing_ && close_reason_ ? close_reason_ : ec);
 }
 
 void client_impl::after_received() {
@@ -228,14 +236,14 @@ void client_impl::resume_reading() {
 void client_impl::arm(bp::timer_id t, std::uint64_t delay_ms) {
   auto& timer = timers_[static_cast<std::size_t>(t)];
   timer.expires_after(std::chrono::milliseconds(delay_ms));
-  timer.async_wait([self = shared_from_this(), t](std::error_code ec) {
+  timer.async_wait(asio::bind_executor(strand_, [self = shared_from_this(), t](std::error_code ec) {
     if (ec || !self->io_.is_open()) {
       return; // cancelled or re-armed
     }
     self->session_.timer_fired(t, self->now_ms());
     self->process_actions();
     self->flush();
-  });
+  }));
 }
 
 } // namespace braid::detail

@@ -1,13 +1,74 @@
 #include <braid/detail/connection_io.hpp>
 
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+
 #include <algorithm>
 
 namespace braid::detail {
+namespace {
+
+// The read buffer of every connection a thread runs that reads_when_ready():
+// a read hands its bytes to the owner before it returns, so the connections
+// can share one buffer.
+struct thread_read_buffer {
+  std::unique_ptr<std::uint8_t[]> bytes;
+  bool in_use = false; // a handler ran an io_context from inside a read
+};
+thread_local thread_read_buffer thread_buffer;
+
+// Where one read_ready() goes: the thread's buffer, or, when a read further
+// up the stack holds it, the connection's own.
+class read_target {
+public:
+  read_target(std::vector<std::uint8_t>& own, std::size_t own_size, std::size_t shared_size) {
+    if (thread_buffer.in_use) {
+      if (own.empty()) {
+        own.resize(own_size);
+      }
+      bytes_ = {own.data(), own.size()};
+      return;
+    }
+    if (!thread_buffer.bytes) {
+      thread_buffer.bytes = std::make_unique_for_overwrite<std::uint8_t[]>(shared_size);
+    }
+    thread_buffer.in_use = true;
+    borrowed_ = true;
+    bytes_ = {thread_buffer.bytes.get(), shared_size};
+  }
+  ~read_target() {
+    if (borrowed_) {
+      thread_buffer.in_use = false;
+    }
+  }
+  read_target(const read_target&) = delete;
+  read_target& operator=(const read_target&) = delete;
+
+  std::span<std::uint8_t> bytes() const { return bytes_; }
+
+private:
+  std::span<std::uint8_t> bytes_;
+  bool borrowed_ = false;
+};
+
+// A direct read smaller than this goes through the read buffer: the end of a
+// large packet often shares a read with what follows it.
+constexpr std::size_t kDirectReadMin = 4 * 1024;
+
+bool is_would_block(const std::error_code& ec) {
+  static const std::error_code would_block = boost::system::error_code(asio::error::would_block);
+  return ec == would_block;
+}
+
+// A tag is the connection's generation times 4, plus what ended.
+enum tag_kind : std::uint64_t { read_tag = 0, write_tag = 1, wait_tag = 2 };
+
+} // namespace
 
 connection_io::connection_io(client_strand strand, connection_owner& owner, transport_factory make,
                              const packet_trace_handler& trace)
     : strand_(std::move(strand)), owner_(owner), make_(std::move(make)), trace_(trace),
-      read_buffer_(kFirstReadSize), linger_timer_(strand_) {
+      linger_timer_(strand_.get_inner_executor().inner()) {
 }
 
 void connection_io::open(const broker_url& url) {
@@ -31,9 +92,16 @@ void connection_io::start(protocol::protocol_version version) {
   // (aborted): it is not this connection's, which may read and write now.
   reading_ = false;
   write_in_flight_ = false;
-  for (auto& d : trace_decoders_) {
-    d.reset();
-    d.set_version(version);
+  waiting_ = false;
+  pump_posted_ = false;
+  if (trace_ && !trace_decoders_) {
+    trace_decoders_ = std::make_unique<std::array<protocol::decoder, 2>>();
+  }
+  if (trace_decoders_) {
+    for (auto& d : *trace_decoders_) {
+      d.reset();
+      d.set_version(version);
+    }
   }
 }
 
@@ -42,12 +110,22 @@ void connection_io::read() {
     return;
   }
   reading_ = true;
+  if (transport_->reads_when_ready()) {
+    if (!pumping_) { // else the pump on the stack reads on
+      arm_wait();
+      post_pump();
+    }
+    return;
+  }
+  if (read_buffer_.empty()) {
+    read_buffer_.resize(kFirstReadSize);
+  }
   // The rest of a large packet is read straight into its own buffer, not
   // copied there from the read buffer.
   direct_ = owner_.direct_read_space();
   if (direct_.space.size() > read_buffer_.size()) {
     transport_->async_read_some(asio::buffer(direct_.space.data(), direct_.space.size()),
-                                io_handler{this, generation_ * 2, owner_.keep_alive()});
+                                io_handler{this, generation_ * 4 + read_tag, owner_.keep_alive()});
     return;
   }
   direct_ = {};
@@ -58,15 +136,118 @@ void connection_io::read() {
     read_buffer_.resize(std::min(read_buffer_.size() * 2, kLargestReadSize));
   }
   transport_->async_read_some(asio::buffer(read_buffer_),
-                              io_handler{this, generation_ * 2, owner_.keep_alive()});
+                              io_handler{this, generation_ * 4 + read_tag, owner_.keep_alive()});
 }
 
-// A tag is the connection's generation, doubled, plus 1 for a write.
-void connection_io::io_done(std::uint64_t tag, std::error_code ec, std::size_t n) {
-  if (tag % 2 == 0) {
-    on_read(tag / 2, ec, n);
+// Reading a stream that reads_when_ready(). The reactor is edge-triggered: a
+// wait completes for bytes that come after it was armed, not for bytes
+// already there. So a wait is armed first, then the stream is read until a
+// read would block; whatever comes later completes the wait, whose handler
+// arms the next one and reads again.
+void connection_io::arm_wait() {
+  if (!waiting_) {
+    waiting_ = true;
+    transport_->async_wait_readable(
+        io_handler{this, generation_ * 4 + wait_tag, owner_.keep_alive()});
+  }
+}
+
+void connection_io::post_pump() {
+  if (pump_posted_) {
+    return;
+  }
+  pump_posted_ = true;
+  asio::post(strand_, [keep = owner_.keep_alive(), this, generation = generation_] {
+    if (generation != generation_) {
+      return;
+    }
+    pump_posted_ = false;
+    if (reading_ && open_ && !pumping_) {
+      pump();
+    }
+  });
+}
+
+void connection_io::pump() {
+  pumping_ = true;
+  arm_wait();
+  for (int reads = 0; reading_ && open_; ++reads) {
+    if (reads == kReadsPerTurn) {
+      post_pump(); // the stream has more: other handlers first
+      break;
+    }
+    std::error_code ec;
+    // The rest of a large packet goes straight into its own buffer.
+    const auto direct = owner_.direct_read_space();
+    if (direct.space.size() >= kDirectReadMin) {
+      const auto n =
+          transport_->read_ready(asio::buffer(direct.space.data(), direct.space.size()), ec);
+      if (is_would_block(ec) || !deliver(ec, {direct.space.data(), n}, true)) {
+        break;
+      }
+    } else {
+      const read_target target(read_buffer_, kFirstReadSize, kLargestReadSize);
+      const auto space = target.bytes();
+      const auto n = transport_->read_ready(asio::buffer(space.data(), space.size()), ec);
+      if (is_would_block(ec) || !deliver(ec, {space.data(), n}, false)) {
+        break;
+      }
+    }
+    // A read short of its space does not prove the stream empty: an end of
+    // stream that came with the bytes is only told by the next read, and
+    // its event may have gone before the wait was armed. Read until a read
+    // would block.
+  }
+  pumping_ = false;
+}
+
+void connection_io::on_readable(std::uint64_t generation, std::error_code ec) {
+  if (generation != generation_) {
+    return; // a wait of an earlier connection
+  }
+  waiting_ = false;
+  if (!open_ || !reading_ || pumping_) {
+    return; // the next read() arms another wait and reads what came
+  }
+  if (ec) {
+    deliver(ec, {}, false); // aborted: the owner hears it as it would a read's
+    return;
+  }
+  pump();
+}
+
+// Hands the end of a read to the owner: false when it ended the reading.
+bool connection_io::deliver(std::error_code ec, protocol::byte_view bytes, bool in_place) {
+  reading_ = false;
+  if (ec && lingering_) {
+    lingering_ = false;
+    owner_.linger_ended(); // the broker closed after us
+    return false;
+  }
+  if (!ec) {
+    bytes_read_ += bytes.size();
+    if (trace_) {
+      trace(packet_direction::received, bytes);
+    }
+  }
+  if (in_place) {
+    owner_.received_in_place(ec, ec ? protocol::byte_view{} : bytes);
   } else {
-    on_written(tag / 2, ec);
+    owner_.received(ec, ec ? protocol::byte_view{} : bytes);
+  }
+  return !ec;
+}
+
+void connection_io::io_done(std::uint64_t tag, std::error_code ec, std::size_t n) {
+  switch (tag % 4) {
+  case read_tag:
+    on_read(tag / 4, ec, n);
+    break;
+  case write_tag:
+    on_written(tag / 4, ec);
+    break;
+  default:
+    on_readable(tag / 4, ec);
   }
 }
 
@@ -82,21 +263,10 @@ void connection_io::on_read(std::uint64_t generation, std::error_code ec, std::s
   if (!open_) {
     return; // closed meanwhile
   }
-  if (ec && lingering_) {
-    lingering_ = false;
-    owner_.linger_ended(); // the broker closed after us
-    return;
-  }
-  if (!ec) {
-    bytes_read_ += n;
-  }
   if (!ec && n == read_buffer_.size() && n < kLargestReadSize) {
     grow_read_buffer_ = true; // after the owner has used this read's bytes
   }
-  if (!ec && trace_) {
-    trace(packet_direction::received, {read_buffer_.data(), n});
-  }
-  owner_.received(ec, {read_buffer_.data(), ec ? 0 : n});
+  deliver(ec, {read_buffer_.data(), ec ? 0 : n}, false);
 }
 
 void connection_io::on_read_in_place(std::error_code ec, std::size_t n) {
@@ -106,17 +276,7 @@ void connection_io::on_read_in_place(std::error_code ec, std::size_t n) {
   if (!open_) {
     return;
   }
-  if (ec && lingering_) {
-    lingering_ = false;
-    owner_.linger_ended();
-    return;
-  }
-  const protocol::byte_view bytes{direct.space.data(), ec ? 0 : n};
-  bytes_read_ += bytes.size();
-  if (!ec && trace_) {
-    trace(packet_direction::received, bytes);
-  }
-  owner_.received_in_place(ec, bytes);
+  deliver(ec, {direct.space.data(), ec ? 0 : n}, true);
 }
 
 void connection_io::write() {
@@ -124,7 +284,8 @@ void connection_io::write() {
   write_parts_.clear();
   writing_.for_each_part(
       [&](protocol::byte_view part) { write_parts_.emplace_back(part.data(), part.size()); });
-  transport_->async_write(write_parts_, io_handler{this, generation_ * 2 + 1, owner_.keep_alive()});
+  transport_->async_write(write_parts_,
+                          io_handler{this, generation_ * 4 + write_tag, owner_.keep_alive()});
   // The trace is a user callback that may call the client: it runs once the
   // write is under way, so that what it causes waits for the next write.
   if (trace_) {
@@ -154,7 +315,10 @@ void connection_io::on_written(std::uint64_t generation, std::error_code ec) {
 }
 
 void connection_io::trace(packet_direction direction, protocol::byte_view bytes) {
-  auto& decoder = trace_decoders_[static_cast<std::size_t>(direction)];
+  if (!trace_decoders_) {
+    return; // the connection has not started
+  }
+  auto& decoder = (*trace_decoders_)[static_cast<std::size_t>(direction)];
   while (!bytes.empty()) {
     protocol::packet p;
     const auto r = decoder.feed(bytes, p);
@@ -176,12 +340,13 @@ void connection_io::linger(std::chrono::milliseconds max) {
   read();
   linger_timer_.expires_after(max);
   std::shared_ptr<connection_io> self(owner_.keep_alive(), this);
-  linger_timer_.async_wait([self = std::move(self)](std::error_code ec) {
-    if (!ec && self->lingering_) {
-      self->lingering_ = false;
-      self->owner_.linger_ended();
-    }
-  });
+  linger_timer_.async_wait(
+      asio::bind_executor(strand_, [self = std::move(self)](std::error_code ec) {
+        if (!ec && self->lingering_) {
+          self->lingering_ = false;
+          self->owner_.linger_ended();
+        }
+      }));
 }
 
 void connection_io::abort() {

@@ -62,7 +62,7 @@ bool dispatcher::deliver(bp::publish message) {
 
 // Returns true when the message filled the receive queue.
 bool dispatcher::deliver_unrouted(bp::publish message) {
-  if (*on_message_) {
+  if (on_message_ && *on_message_) {
     completions_->defer([h = on_message_, m = std::move(message)] { (*h)(m); });
     return false;
   }
@@ -88,13 +88,13 @@ bool dispatcher::receive(receive_handler handler, std::uint64_t ticket) {
 }
 
 bool dispatcher::cancel_receive(std::uint64_t ticket) {
-  auto it = std::find_if(receivers_.begin(), receivers_.end(),
-                         [ticket](const auto& r) { return r.ticket == ticket; });
-  if (ticket == 0 || it == receivers_.end()) {
+  const auto i = receivers_.find_if([ticket](const auto& r) { return r.ticket == ticket; });
+  if (ticket == 0 || i == receivers_.size()) {
     return false;
   }
-  completions_->complete(std::move(it->handler), asio::error::operation_aborted, bp::publish{});
-  receivers_.erase(it);
+  completions_->complete(std::move(receivers_[i].handler), asio::error::operation_aborted,
+                         bp::publish{});
+  receivers_.erase(i);
   return true;
 }
 

@@ -18,9 +18,10 @@ using handshake_step = std::function<void(done_handler)>;
 /// it, sets TCP_NODELAY, runs `handshake` if not empty, then calls done.
 /// `keep` owns `socket` (and any stream around it) until done is called.
 /// `observer` (may be empty) hears "resolve" and "tcp".
-void async_open_socket(asio::ip::tcp::resolver& resolver, asio::ip::tcp::socket& socket,
-                       std::shared_ptr<void> keep, const broker_url& url, handshake_step handshake,
-                       open_observer observer, done_handler done);
+void async_open_socket(const strand_type& strand, asio::ip::tcp::resolver& resolver,
+                       asio::ip::tcp::socket& socket, std::shared_ptr<void> keep,
+                       const broker_url& url, handshake_step handshake, open_observer observer,
+                       done_handler done);
 
 /// "TLSv1.3, TLS_AES_256_GCM_SHA384": the protocol and cipher an SSL
 /// connection settled on.

@@ -10,6 +10,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <optional>
+
 namespace braid::detail {
 
 using tcp = asio::ip::tcp;
@@ -18,6 +20,16 @@ bool is_certificate_rejected(const std::error_code& ec) {
   const std::error_category& ssl = asio::error::get_ssl_category();
   return ec.category() == ssl &&
          ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+}
+
+// A transport that cannot read without a buffer is never asked to.
+void transport::async_wait_readable(io_handler handler) {
+  handler(boost::system::error_code(asio::error::operation_not_supported), 0);
+}
+
+std::size_t transport::read_ready(asio::mutable_buffer, std::error_code& ec) {
+  ec = boost::system::error_code(asio::error::operation_not_supported);
+  return 0;
 }
 
 namespace {
@@ -145,20 +157,42 @@ namespace {
 
 class tcp_transport final : public transport {
 public:
-  explicit tcp_transport(const strand_type& strand) : strand_(strand), resolver_(strand) {}
+  explicit tcp_transport(const strand_type& strand) : strand_(strand) {}
 
   // The socket runs on the executor under the strand and its handlers are
   // bound to the strand: the same serialisation, without the strand wrapped
   // in a type-erased executor (a heap allocation) at every read and write.
+  // The resolver lives while a connection opens (idle connections are many).
   void async_open(const broker_url& url, done_handler done) override {
     socket_ = std::make_shared<tcp::socket>(strand_.get_inner_executor().inner());
-    async_open_socket(resolver_, *socket_, socket_, url, nullptr, observer_, std::move(done));
+    resolver_.emplace(strand_.get_inner_executor().inner());
+    async_open_socket(strand_, *resolver_, *socket_, socket_, url, nullptr, observer_,
+                      [this, done = std::move(done)](std::error_code ec) {
+                        resolver_.reset();
+                        done(ec);
+                      });
   }
   void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {
     socket_->async_read_some(
         buffer, asio::bind_executor(
                     strand_, [s = socket_, h = std::move(handler)](boost::system::error_code ec,
                                                                    std::size_t n) { h(ec, n); }));
+  }
+  bool reads_when_ready() const override { return true; }
+  void async_wait_readable(io_handler handler) override {
+    socket_->async_wait(
+        tcp::socket::wait_read,
+        asio::bind_executor(strand_, [s = socket_, h = std::move(handler)](
+                                         boost::system::error_code ec) { h(ec, 0); }));
+  }
+  std::size_t read_ready(asio::mutable_buffer buffer, std::error_code& ec) override {
+    boost::system::error_code bec;
+    if (!socket_->non_blocking()) {
+      socket_->non_blocking(true, bec); // read_some then says would_block instead of waiting
+    }
+    const std::size_t n = bec ? 0 : socket_->read_some(buffer, bec);
+    ec = bec;
+    return n;
   }
   void async_write(const_buffers buffers, io_handler handler) override {
     asio::async_write(*socket_, buffers, transfer_all_at_once{},
@@ -174,7 +208,9 @@ public:
   }
 
   void close() override {
-    resolver_.cancel();
+    if (resolver_) {
+      resolver_->cancel();
+    }
     if (socket_) {
       boost::system::error_code ignored;
       socket_->shutdown(tcp::socket::shutdown_both, ignored);
@@ -184,7 +220,7 @@ public:
 
 private:
   strand_type strand_;
-  tcp::resolver resolver_;
+  std::optional<tcp::resolver> resolver_;
   std::shared_ptr<tcp::socket> socket_;
 };
 
@@ -193,12 +229,13 @@ public:
   using stream_type = asio::ssl::stream<tcp::socket>;
 
   tls_transport(const strand_type& strand, std::shared_ptr<asio::ssl::context> ctx, tls_options tls)
-      : strand_(strand), resolver_(strand), ctx_(std::move(ctx)), tls_(std::move(tls)) {}
+      : strand_(strand), resolver_(strand.get_inner_executor().inner()), ctx_(std::move(ctx)),
+        tls_(std::move(tls)) {}
 
   void async_open(const broker_url& url, done_handler done) override {
     stream_ = std::make_shared<stream_type>(strand_, *ctx_);
     prepare_tls(*stream_, tls_, tls_server_name(tls_, url));
-    async_open_socket(resolver_, stream_->next_layer(), stream_, url,
+    async_open_socket(strand_, resolver_, stream_->next_layer(), stream_, url,
                       tls_handshake(*stream_, observer_), observer_, std::move(done));
   }
   void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {

@@ -24,7 +24,8 @@ public:
 
   websocket_transport(const strand_type& strand, std::shared_ptr<asio::ssl::context> ctx,
                       tls_options tls)
-      : strand_(strand), resolver_(strand), ctx_(std::move(ctx)), tls_(std::move(tls)) {}
+      : strand_(strand), resolver_(strand.get_inner_executor().inner()), ctx_(std::move(ctx)),
+        tls_(std::move(tls)) {}
 
   void async_open(const broker_url& url, done_handler done) override {
     handshake_step tls; // none for ws://
@@ -36,8 +37,8 @@ public:
       ws_ = std::make_shared<stream_type>(strand_);
     }
     auto ws = ws_;
-    async_open_socket(resolver_, beast::get_lowest_layer(*ws).socket(), ws, url, std::move(tls),
-                      observer_,
+    async_open_socket(strand_, resolver_, beast::get_lowest_layer(*ws).socket(), ws, url,
+                      std::move(tls), observer_,
                       [ws, url, observer = observer_, done = std::move(done)](std::error_code ec) {
                         if (ec) {
                           done(ec);

@@ -13,7 +13,7 @@ bytes output_buffer::flatten() const {
 }
 
 void output_buffer::grow(std::size_t extra) {
-  auto wanted = std::max({size_ + extra, capacity_ * 2, std::size_t{256}});
+  auto wanted = std::max({size_ + extra, capacity_ * 2, kFirstCapacity});
   auto bigger = std::make_unique_for_overwrite<std::uint8_t[]>(wanted);
   if (size_ != 0) {
     std::memcpy(bigger.get(), data_.get(), size_);

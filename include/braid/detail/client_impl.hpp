@@ -29,6 +29,7 @@
 #include <braid/url.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -124,6 +125,7 @@ private:
   void received(std::error_code ec, bp::byte_view bytes) override;
   bp::session::read_space direct_read_space() override;
   void received_in_place(std::error_code ec, bp::byte_view bytes) override;
+  void stream_ended(std::error_code ec);
   void after_received();
   void written(std::error_code ec) override;
   void linger_ended() override;
@@ -158,12 +160,28 @@ private:
   std::shared_ptr<bp::session_store> store_; // client_options::store, or a memory store
   std::error_code connect_error_;            // the configured CONNECT cannot be encoded
   bp::session session_;
-  client_options options_;
+  // What the client keeps of its client_options; the rest went to the parts
+  // above. Not the whole struct: its TLS settings alone take half a KiB, which
+  // each of many idle plain-TCP connections would hold for nothing.
+  struct kept_options {
+    client_profile profile = client_profile::both;
+    std::function<void(packet_direction, const bp::packet&)> packet_trace;
+    std::function<void(const log_record&)> logger;
+    log_level log_verbosity = log_level::info;
+    std::function<void(const bp::publish&)> on_arrival;
+    std::unique_ptr<const tls_options> tls; // null: the defaults
+  };
+  static kept_options keep(client_options& options);
+  const tls_options& tls() const;
+  kept_options options_;
   reconnect_policy reconnect_; // which broker, when, whether: the timers below carry it out
   operation_table operations_;
   dispatcher dispatcher_;
   group_commit commit_;
   connection_io io_;
+  // The timers run on the executor under the strand, their handlers bound to
+  // the strand: a timer holding the strand itself would hold it in a
+  // type-erased executor, a heap allocation per timer.
   std::array<asio::steady_timer, 3> timers_; // the session's (bp::timer_id)
   asio::steady_timer reconnect_timer_;
   asio::steady_timer connect_timer_;

@@ -107,7 +107,8 @@ private:
   }
 
   strand_type strand_;
-  ring_queue<deferred_task> ready_;
+  // An idle client has one or two entries at a time; an entry is some 200 bytes.
+  ring_queue<deferred_task, 2> ready_;
   bool drain_posted_ = false;
 };
 

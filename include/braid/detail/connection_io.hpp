@@ -1,11 +1,16 @@
 #pragma once
 // Internal: the byte I/O of one braid::client connection at a time — open,
-// one read at a time into a buffer that starts small and doubles (to 64
-// KiB) while reads fill it, one write at a time of a whole
-// output buffer, the packet trace of both directions, the half-close and
-// drain before closing (linger). What the bytes mean is the owner's
-// business: it is told through connection_owner and decides what to write
-// and when to read.
+// reading, one write at a time of a whole output buffer, the packet trace of
+// both directions, the half-close and drain before closing (linger). What
+// the bytes mean is the owner's business: it is told through
+// connection_owner and decides what to write and when to read.
+//
+// Reading. A TCP connection waits for bytes without a buffer and reads them
+// into one buffer its thread shares with the other connections it runs, so
+// that an idle connection holds no read memory. TLS and WebSocket streams
+// are read with async_read_some into a buffer of the connection's own that
+// starts small and doubles (to 64 KiB) while reads fill it. Either way, the
+// rest of a large packet is read straight into the packet's own buffer.
 
 #include <braid/client_options.hpp>
 #include <braid/detail/transport.hpp>
@@ -69,7 +74,11 @@ public:
   bool is_open() const { return open_; }
 
   /// Starts a read unless one is pending or the connection is not open.
+  /// The owner hears of it later, never from inside this call.
   void read();
+  /// Reads in a row from a stream that keeps bytes coming, before other
+  /// handlers get their turn.
+  static constexpr int kReadsPerTurn = 16;
 
   bool writing() const { return write_in_flight_; }
   /// Bytes read and written, every connection.
@@ -97,6 +106,12 @@ private:
   void on_written(std::uint64_t generation, std::error_code ec);
   void trace(packet_direction direction, protocol::byte_view bytes);
   void on_read_in_place(std::error_code ec, std::size_t n);
+  // Reading a stream that reads_when_ready().
+  void arm_wait();
+  void pump();
+  void post_pump();
+  void on_readable(std::uint64_t generation, std::error_code ec);
+  bool deliver(std::error_code ec, protocol::byte_view bytes, bool in_place);
 
   client_strand strand_;
   connection_owner& owner_;
@@ -106,8 +121,11 @@ private:
   broker_url url_; // of the last open(); the transport reads it while opening
   static constexpr std::size_t kFirstReadSize = 4 * 1024;
   static constexpr std::size_t kLargestReadSize = 64 * 1024;
-  std::vector<std::uint8_t> read_buffer_;
-  bool grow_read_buffer_ = false; // the last read filled it
+  std::vector<std::uint8_t> read_buffer_; // async_read_some's: allocated at the first read
+  bool grow_read_buffer_ = false;         // the last read filled it
+  bool waiting_ = false;                  // async_wait_readable is pending
+  bool pumping_ = false;                  // pump() is on the stack
+  bool pump_posted_ = false;
   protocol::output_buffer writing_;
   std::vector<asio::const_buffer> write_parts_; // writing_'s parts, for the transport
   protocol::session::read_space direct_;        // the space of a direct read under way
@@ -119,8 +137,9 @@ private:
   std::uint64_t bytes_written_ = 0;
   std::uint64_t generation_ = 0; // connections started: what completes for an older one is dropped
   asio::steady_timer linger_timer_;
-  // Second decoders of the traffic, for the packet trace only.
-  std::array<protocol::decoder, 2> trace_decoders_{protocol::decoder{}, protocol::decoder{}};
+  // Second decoders of the traffic, for the packet trace only (made when a
+  // trace handler is set).
+  std::unique_ptr<std::array<protocol::decoder, 2>> trace_decoders_;
 };
 
 } // namespace braid::detail

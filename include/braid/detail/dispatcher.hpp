@@ -2,18 +2,17 @@
 // Internal: where braid::client's incoming messages go. Every
 // per-subscription route whose filter matches the topic gets the message; a
 // message no route takes goes to the message handler if one is set, else to
-// a waiting async_receive, else into the receive queue. Handlers run later,
-// run later on the client's strand
-// (completion_queue.hpp).
+// a waiting async_receive, else into the receive queue. Handlers run later
+// on the client's strand (completion_queue.hpp).
 
 #include <braid/detail/completion.hpp>
+#include <braid/detail/ring_queue.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -78,14 +77,14 @@ private:
   std::shared_ptr<completion_queue> completions_;
   std::size_t queue_limit_;
   std::vector<route> routes_;
-  // Shared with the deliveries already posted to it.
-  std::shared_ptr<message_handler> on_message_ = std::make_shared<message_handler>();
-  std::deque<bp::publish> received_;
+  // Shared with the deliveries already posted to it; null until one is set.
+  std::shared_ptr<message_handler> on_message_;
+  ring_queue<bp::publish> received_;
   struct waiting_receive {
     std::uint64_t ticket = 0;
     receive_handler handler;
   };
-  std::deque<waiting_receive> receivers_;
+  ring_queue<waiting_receive> receivers_;
 };
 
 } // namespace braid::detail

@@ -1,8 +1,10 @@
 #pragma once
 // Internal: a FIFO queue in one ring buffer that grows by doubling and keeps
-// its storage: unlike std::deque it allocates nothing in steady state. Items
-// are only ever move-constructed, never assigned (Boost 1.81's
-// any_completion_handler cannot be move-assigned).
+// its storage: unlike std::deque it allocates nothing in steady state, and
+// nothing at all until the first item (libstdc++'s std::deque allocates
+// some 600 bytes when it is made, which an idle client would hold for each
+// of its queues). Items are only ever move-constructed, never assigned
+// (Boost 1.81's any_completion_handler cannot be move-assigned).
 
 #include <cstddef>
 #include <optional>
@@ -11,9 +13,30 @@
 
 namespace braid::detail {
 
-template <class T>
+/// `FirstCapacity` (a power of two): the room the first item makes.
+template <class T, std::size_t FirstCapacity = 4>
 class ring_queue {
+  static_assert(FirstCapacity > 0 && (FirstCapacity & (FirstCapacity - 1)) == 0);
+
 public:
+  ring_queue() = default;
+  /// The other queue is left empty.
+  ring_queue(ring_queue&& other) noexcept
+      : items_(std::move(other.items_)), head_(other.head_), size_(other.size_) {
+    other.items_.clear();
+    other.head_ = other.size_ = 0;
+  }
+  ring_queue& operator=(ring_queue&& other) noexcept {
+    if (this != &other) {
+      items_ = std::move(other.items_);
+      head_ = other.head_;
+      size_ = other.size_;
+      other.items_.clear();
+      other.head_ = other.size_ = 0;
+    }
+    return *this;
+  }
+
   void push_back(T value) {
     if (size_ == items_.size()) {
       grow();
@@ -31,6 +54,16 @@ public:
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
   T& operator[](std::size_t i) { return *slot(i); }
+  const T& operator[](std::size_t i) const { return *items_[(head_ + i) & (items_.size() - 1)]; }
+  /// The index of the first item that `pred` accepts; size() if none does.
+  template <class Pred>
+  std::size_t find_if(Pred pred) const {
+    std::size_t i = 0;
+    while (i < size_ && !pred((*this)[i])) {
+      ++i;
+    }
+    return i;
+  }
   /// Removes item i, keeping the order of the others.
   void erase(std::size_t i) {
     for (; i + 1 < size_; ++i) {
@@ -40,12 +73,18 @@ public:
     slot(size_ - 1).reset();
     --size_;
   }
+  /// Removes every item; the storage is kept.
+  void clear() {
+    while (!empty()) {
+      pop_front();
+    }
+  }
 
 private:
   std::optional<T>& slot(std::size_t i) { return items_[(head_ + i) & (items_.size() - 1)]; }
 
   void grow() {
-    std::vector<std::optional<T>> bigger(items_.empty() ? 16 : items_.size() * 2);
+    std::vector<std::optional<T>> bigger(items_.empty() ? FirstCapacity : items_.size() * 2);
     for (std::size_t i = 0; i < size_; ++i) {
       bigger[i].emplace(std::move(*slot(i)));
     }

@@ -59,6 +59,18 @@ public:
   /// Resolves the host, connects, and runs the TLS and WebSocket handshakes.
   virtual void async_open(const broker_url& url, done_handler done) = 0;
   virtual void async_read_some(asio::mutable_buffer buffer, io_handler handler) = 0;
+  /// Whether the stream can be read without lending it a buffer while no
+  /// bytes come (TCP): async_wait_readable, then read_ready. An idle
+  /// connection then holds no read buffer. TLS and WebSocket cannot (their
+  /// layers read ahead): they are read with async_read_some.
+  virtual bool reads_when_ready() const { return false; }
+  /// Completes (n = 0) once bytes, the end of the stream or an error arrive
+  /// after the call; bytes that were there before do not complete it (the
+  /// reactor is edge-triggered): read_ready() after arming it finds those.
+  virtual void async_wait_readable(io_handler handler);
+  /// Takes what the stream holds now into `buffer` without blocking: 0 bytes
+  /// and asio::error::would_block when nothing is there.
+  virtual std::size_t read_ready(asio::mutable_buffer buffer, std::error_code& ec);
   /// Writes every part, in order (one WebSocket message).
   virtual void async_write(const_buffers buffers, io_handler handler) = 0;
   /// Ends sending (TCP half-close: the peer reads what was written, then

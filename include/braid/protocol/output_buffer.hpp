@@ -85,6 +85,10 @@ public:
   bool empty() const noexcept { return size() == 0; }
 
 private:
+  // Enough for the CONNECT and the keep-alive pings of an idle connection;
+  // the buffer doubles from there as traffic needs.
+  static constexpr std::size_t kFirstCapacity = 64;
+
   void grow(std::size_t extra);
 
   struct shared_part {

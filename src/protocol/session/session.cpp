@@ -11,7 +11,7 @@
 namespace braid::protocol {
 
 session::session(session_config config, session_store& store)
-    : config_(std::move(config)), store_(store), aliases_(std::make_unique<alias_table>()) {
+    : config_(std::move(config)), store_(store) {
   auto& c = config_.connect_packet;
   decoder_.set_version(c.version);
   if (c.version == protocol_version::v5) {
@@ -230,7 +230,9 @@ void session::reset_connection_state() {
   decoder_.set_version(config_.connect_packet.version);
   limits_ = broker_limits{};
   limits_.keep_alive = config_.connect_packet.keep_alive;
-  aliases_->reset();
+  if (aliases_) {
+    aliases_->reset();
+  }
   ping_outstanding_ = false;
 }
 
@@ -279,10 +281,10 @@ void session::on_connack(connack& p, std::uint64_t now_ms) {
   // offline, then queued publishes.
   while (in_flight_ < window() && resend_next()) {
   }
-  for (auto& [id, message] : offline_qos0_) {
+  for (; !offline_qos0_.empty(); offline_qos0_.pop_front()) {
+    auto& [id, message] = offline_qos0_.front();
     send_qos0(id, message);
   }
-  offline_qos0_.clear();
   send_unsent_requests();
   send_what_fits();
   // Keep alive counts from the last packet sent, maybe the CONNECT (3.1.1

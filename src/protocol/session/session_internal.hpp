@@ -23,4 +23,12 @@ struct session::alias_table {
   }
 };
 
+// Made when a connection first uses an alias: most never do.
+inline session::alias_table& session::aliases() {
+  if (!aliases_) {
+    aliases_ = std::make_unique<alias_table>();
+  }
+  return *aliases_;
+}
+
 } // namespace braid::protocol

@@ -71,7 +71,7 @@ std::error_code session::publish(struct publish message, request_id& id, std::ui
   if (config_.on_queue_full == overflow_policy::block &&
       (!blocked_.empty() || !has_room(message))) {
     id = next_request_id();
-    blocked_.emplace_back(id, std::move(message));
+    blocked_.push_back({id, std::move(message)});
     return {};
   }
   const bool qos0 = message.qos == qos::at_most_once;
@@ -128,7 +128,7 @@ std::error_code session::accept(struct publish&& message, request_id& id, std::s
       return session_errc::queue_full;
     }
     id = id != 0 ? id : next_request_id();
-    offline_qos0_.emplace_back(id, std::move(message));
+    offline_qos0_.push_back({id, std::move(message)});
     return {};
   }
   // The bound is on messages that wait: one that goes out at once never does.
@@ -169,10 +169,8 @@ bool session::admit_blocked() {
 
 void session::fail_blocked_publishes(std::error_code reason, std::uint64_t now_ms) {
   now_ms_ = now_ms;
-  auto blocked = std::move(blocked_);
-  blocked_.clear();
-  for (const auto& entry : blocked) {
-    complete(entry.first, request_kind::publish, reason);
+  for (auto blocked = std::move(blocked_); !blocked.empty(); blocked.pop_front()) {
+    complete(blocked.front().first, request_kind::publish, reason);
   }
 }
 
@@ -299,7 +297,7 @@ void session::write_publish_view(publish_view view, bool dup, const shared_bytes
   const bool has_alias = view.props != nullptr && view.props->contains(property_id::topic_alias);
   if (v == protocol_version::v5 && config_.auto_topic_alias && !dup &&
       limits_.topic_alias_maximum != 0 && !has_alias) {
-    auto& table = aliases_->outgoing;
+    auto& table = aliases().outgoing;
     const std::string topic{view.topic};
     auto known = table.find(topic);
     std::uint16_t alias = 0;
@@ -453,17 +451,14 @@ bool session::cancel(request_id id) {
     send_what_fits(); // reports queue_space_available if the queue was full
     return true;
   }
-  if (auto it = std::find_if(offline_qos0_.begin(), offline_qos0_.end(),
-                             [&](const auto& e) { return e.first == id; });
-      it != offline_qos0_.end()) {
-    offline_qos0_.erase(it);
+  const auto has_id = [&](const auto& e) { return e.first == id; };
+  if (const auto i = offline_qos0_.find_if(has_id); i < offline_qos0_.size()) {
+    offline_qos0_.erase(i);
     complete(id, request_kind::publish, session_errc::cancelled);
     return true;
   }
-  if (auto it = std::find_if(blocked_.begin(), blocked_.end(),
-                             [&](const auto& e) { return e.first == id; });
-      it != blocked_.end()) {
-    blocked_.erase(it);
+  if (const auto i = blocked_.find_if(has_id); i < blocked_.size()) {
+    blocked_.erase(i);
     complete(id, request_kind::publish, session_errc::cancelled);
     send_what_fits(); // a QoS 0 message that waited behind it may go now
     return true;

@@ -129,7 +129,7 @@ bool session::resolve_topic_alias(struct publish& p) {
   if (*alias > our_topic_alias_maximum()) {
     return false;
   }
-  auto& table = aliases_->incoming;
+  auto& table = aliases().incoming;
   if (table.size() <= *alias) {
     table.resize(std::size_t{*alias} + 1);
   }

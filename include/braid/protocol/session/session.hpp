@@ -20,6 +20,7 @@
 // Requests (publish, subscribe, ...) may be made in any state: while there is
 // no connection they wait (bounded) and go out after the next CONNACK.
 
+#include <braid/detail/ring_queue.hpp>
 #include <braid/protocol/decoder.hpp>
 #include <braid/protocol/output_buffer.hpp>
 #include <braid/protocol/packets.hpp>
@@ -31,7 +32,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <iterator>
 #include <memory>
@@ -359,6 +359,7 @@ private:
     packet message; ///< the SUBSCRIBE or UNSUBSCRIBE to send
   };
   struct alias_table;
+  alias_table& aliases();
 
   // connection (session.cpp)
   void write_connect();
@@ -456,8 +457,10 @@ private:
   std::vector<std::pair<std::uint16_t, std::uint64_t>> in_flight_ids_; // packet id -> sequence
   std::size_t in_flight_ = 0;
   bool queue_was_full_ = false;
-  std::deque<std::pair<request_id, struct publish>> offline_qos0_; // QoS 0 waiting for a connection
-  std::deque<std::pair<request_id, struct publish>> blocked_; // waiting for queue room, in order
+  braid::detail::ring_queue<std::pair<request_id, struct publish>>
+      offline_qos0_; // QoS 0 waiting for a connection
+  braid::detail::ring_queue<std::pair<request_id, struct publish>>
+      blocked_; // waiting for queue room, in order
   std::vector<pending_request> requests_;
   bool ids_exhausted_ = false; // a request waits for a free packet id
   sequence_queue resend_;      // in-flight messages to resend on this connection, in order

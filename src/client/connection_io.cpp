@@ -177,6 +177,7 @@ void connection_io::pump() {
       break;
     }
     std::error_code ec;
+    bool short_read = false;
     // The rest of a large packet goes straight into its own buffer.
     const auto direct = owner_.direct_read_space();
     if (direct.space.size() >= kDirectReadMin) {
@@ -185,6 +186,7 @@ void connection_io::pump() {
       if (is_would_block(ec) || !deliver(ec, {direct.space.data(), n}, true)) {
         break;
       }
+      short_read = n < direct.space.size();
     } else {
       const read_target target(read_buffer_, kFirstReadSize, kLargestReadSize);
       const auto space = target.bytes();
@@ -192,11 +194,17 @@ void connection_io::pump() {
       if (is_would_block(ec) || !deliver(ec, {space.data(), n}, false)) {
         break;
       }
+      short_read = n < space.size();
     }
-    // A read short of its space does not prove the stream empty: an end of
-    // stream that came with the bytes is only told by the next read, and
-    // its event may have gone before the wait was armed. Read until a read
-    // would block.
+    if (short_read) {
+      // Most likely the stream is empty now, but not surely: an end of
+      // stream that came with the bytes is only told by the next read, and
+      // its event may have gone before the wait was armed. That read runs
+      // after the handlers this one made ready: the application answers
+      // first (a request-response round trip does not wait for it).
+      post_pump();
+      break;
+    }
   }
   pumping_ = false;
 }

@@ -169,7 +169,14 @@ void connection_io::post_pump() {
 }
 
 void connection_io::pump() {
-  pumping_ = true;
+  // Reset however the loop ends: a handler the owner runs may throw.
+  struct pumping_scope {
+    bool& flag;
+    explicit pumping_scope(bool& f) : flag(f) { flag = true; }
+    ~pumping_scope() { flag = false; }
+    pumping_scope(const pumping_scope&) = delete;
+    pumping_scope& operator=(const pumping_scope&) = delete;
+  } scope{pumping_};
   arm_wait();
   for (int reads = 0; reading_ && open_; ++reads) {
     if (reads == kReadsPerTurn) {
@@ -206,7 +213,6 @@ void connection_io::pump() {
       break;
     }
   }
-  pumping_ = false;
 }
 
 void connection_io::on_readable(std::uint64_t generation, std::error_code ec) {

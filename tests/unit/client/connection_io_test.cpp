@@ -628,21 +628,38 @@ TEST_P(ConnectionIoWhenReady, AnEndOfStreamBehindShortReadsIsSeen) {
             (std::vector<std::error_code>{std::error_code{}, std::error_code{}, eof}));
 }
 
-// A stream that keeps bytes coming lets the strand's other handlers run
-// after kReadsPerTurn reads.
+// A stream that keeps bytes coming (every read fills the 64 KiB read
+// buffer) lets the strand's other handlers run after kReadsPerTurn reads.
 TEST_P(ConnectionIoWhenReady, AStreamThatKeepsComingIsReadInTurns) {
   connect();
   owner->keep_reading = true;
   const int chunks = 2 * connection_io::kReadsPerTurn + 5;
+  const std::size_t full_read = 64 * 1024;
   for (int i = 0; i < chunks; ++i) {
-    peer.peer_sends({static_cast<std::uint8_t>(i)});
+    peer.peer_sends(bytes(full_read, static_cast<std::uint8_t>(i)));
   }
   io().read();
   std::size_t reads_before_other_handler = 0;
   asio::post(strand, [&] { reads_before_other_handler = owner->read_errors.size(); });
   run();
   EXPECT_EQ(reads_before_other_handler, static_cast<std::size_t>(connection_io::kReadsPerTurn));
-  EXPECT_EQ(owner->received_bytes.size(), static_cast<std::size_t>(chunks));
+  EXPECT_EQ(owner->received_bytes.size(), static_cast<std::size_t>(chunks) * full_read);
+}
+
+// A read that does not fill the buffer most likely took all there was: the
+// read that makes sure waits until the handlers made ready meanwhile (the
+// application's answer to what came) have run.
+TEST_P(ConnectionIoWhenReady, AfterAShortReadWaitingHandlersRunFirst) {
+  connect();
+  owner->keep_reading = true;
+  peer.peer_sends({0x01});
+  peer.peer_sends({0x02});
+  io().read();
+  std::size_t reads_before_other_handler = 0;
+  asio::post(strand, [&] { reads_before_other_handler = owner->read_errors.size(); });
+  run();
+  EXPECT_EQ(reads_before_other_handler, 1u);
+  EXPECT_EQ(owner->received_bytes, (bytes{0x01, 0x02})); // the second read came next
 }
 
 // Connections of one thread read into the same buffer; a read that runs the

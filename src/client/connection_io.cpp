@@ -81,8 +81,14 @@ void connection_io::open(const broker_url& url) {
     }
   }
   url_ = url;
+  // An open given up for a newer one (closed, then connected again) ends
+  // unheard: the newer one's result is the one the owner waits for.
   transport_->async_open(
-      url_, [keep = owner_.keep_alive(), this](std::error_code ec) { owner_.opened(ec); });
+      url_, [keep = owner_.keep_alive(), this, attempt = ++opens_](std::error_code ec) {
+        if (attempt == opens_) {
+          owner_.opened(ec);
+        }
+      });
 }
 
 void connection_io::start(protocol::protocol_version version) {
@@ -113,7 +119,6 @@ void connection_io::read() {
   if (transport_->reads_when_ready()) {
     if (!pumping_) { // else the pump on the stack reads on
       arm_wait();
-      post_pump();
     }
     return;
   }
@@ -139,16 +144,15 @@ void connection_io::read() {
                               io_handler{this, generation_ * 4 + read_tag, owner_.keep_alive()});
 }
 
-// Reading a stream that reads_when_ready(). The reactor is edge-triggered: a
-// wait completes for bytes that come after it was armed, not for bytes
-// already there. So a wait is armed first, then the stream is read until a
-// read would block; whatever comes later completes the wait, whose handler
-// arms the next one and reads again.
+// Reading a stream that reads_when_ready(): a wait for the stream to become
+// readable (it completes at once when bytes or the end of the stream are
+// already there), then reads until one would block or comes back short,
+// then another wait.
 void connection_io::arm_wait() {
   if (!waiting_) {
-    waiting_ = true;
     transport_->async_wait_readable(
         io_handler{this, generation_ * 4 + wait_tag, owner_.keep_alive()});
+    waiting_ = true; // once the wait is under way: it may throw
   }
 }
 
@@ -156,7 +160,6 @@ void connection_io::post_pump() {
   if (pump_posted_) {
     return;
   }
-  pump_posted_ = true;
   asio::post(strand_, [keep = owner_.keep_alive(), this, generation = generation_] {
     if (generation != generation_) {
       return;
@@ -166,6 +169,7 @@ void connection_io::post_pump() {
       pump();
     }
   });
+  pump_posted_ = true;
 }
 
 void connection_io::pump() {
@@ -177,40 +181,39 @@ void connection_io::pump() {
     pumping_scope(const pumping_scope&) = delete;
     pumping_scope& operator=(const pumping_scope&) = delete;
   } scope{pumping_};
-  arm_wait();
   for (int reads = 0; reading_ && open_; ++reads) {
     if (reads == kReadsPerTurn) {
       post_pump(); // the stream has more: other handlers first
-      break;
+      return;
     }
     std::error_code ec;
-    bool short_read = false;
+    std::size_t n = 0;
+    std::size_t space_size = 0;
     // The rest of a large packet goes straight into its own buffer.
     const auto direct = owner_.direct_read_space();
     if (direct.space.size() >= kDirectReadMin) {
-      const auto n =
-          transport_->read_ready(asio::buffer(direct.space.data(), direct.space.size()), ec);
-      if (is_would_block(ec) || !deliver(ec, {direct.space.data(), n}, true)) {
-        break;
+      space_size = direct.space.size();
+      n = transport_->read_ready(asio::buffer(direct.space.data(), space_size), ec);
+      if (!is_would_block(ec) && !deliver(ec, {direct.space.data(), n}, true)) {
+        return;
       }
-      short_read = n < direct.space.size();
     } else {
       const read_target target(read_buffer_, kFirstReadSize, kLargestReadSize);
       const auto space = target.bytes();
-      const auto n = transport_->read_ready(asio::buffer(space.data(), space.size()), ec);
-      if (is_would_block(ec) || !deliver(ec, {space.data(), n}, false)) {
-        break;
+      space_size = space.size();
+      n = transport_->read_ready(asio::buffer(space.data(), space_size), ec);
+      if (!is_would_block(ec) && !deliver(ec, {space.data(), n}, false)) {
+        return;
       }
-      short_read = n < space.size();
     }
-    if (short_read) {
-      // Most likely the stream is empty now, but not surely: an end of
-      // stream that came with the bytes is only told by the next read, and
-      // its event may have gone before the wait was armed. That read runs
-      // after the handlers this one made ready: the application answers
-      // first (a request-response round trip does not wait for it).
-      post_pump();
-      break;
+    if (is_would_block(ec) || n < space_size) {
+      // All there was (a short read takes all there is, as Asio's own reads
+      // assume): wait for more. Bytes or an end of stream that came meanwhile
+      // complete the wait at once.
+      if (reading_ && open_) {
+        arm_wait();
+      }
+      return;
     }
   }
 }

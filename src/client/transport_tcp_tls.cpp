@@ -162,15 +162,16 @@ public:
   // The socket runs on the executor under the strand and its handlers are
   // bound to the strand: the same serialisation, without the strand wrapped
   // in a type-erased executor (a heap allocation) at every read and write.
-  // The resolver lives while a connection opens (idle connections are many).
+  // The resolver lives while its connection opens (idle connections are
+  // many): the open's handlers own it, close() finds it through resolving_.
   void async_open(const broker_url& url, done_handler done) override {
     socket_ = std::make_shared<tcp::socket>(strand_.get_inner_executor().inner());
-    resolver_.emplace(strand_.get_inner_executor().inner());
-    async_open_socket(strand_, *resolver_, *socket_, socket_, url, nullptr, observer_,
-                      [this, done = std::move(done)](std::error_code ec) {
-                        resolver_.reset();
-                        done(ec);
-                      });
+    // Not make_shared: resolving_ would keep the resolver's memory after it ends.
+    const std::shared_ptr<tcp::resolver> resolver(
+        new tcp::resolver(strand_.get_inner_executor().inner()));
+    resolving_ = resolver;
+    async_open_socket(strand_, *resolver, *socket_, socket_, url, nullptr, observer_,
+                      [resolver, done = std::move(done)](std::error_code ec) { done(ec); });
   }
   void async_read_some(asio::mutable_buffer buffer, io_handler handler) override {
     socket_->async_read_some(
@@ -208,8 +209,8 @@ public:
   }
 
   void close() override {
-    if (resolver_) {
-      resolver_->cancel();
+    if (const auto resolver = resolving_.lock()) {
+      resolver->cancel();
     }
     if (socket_) {
       boost::system::error_code ignored;
@@ -220,7 +221,7 @@ public:
 
 private:
   strand_type strand_;
-  std::optional<tcp::resolver> resolver_;
+  std::weak_ptr<tcp::resolver> resolving_;
   std::shared_ptr<tcp::socket> socket_;
 };
 

@@ -136,6 +136,7 @@ private:
   std::uint64_t bytes_read_ = 0;
   std::uint64_t bytes_written_ = 0;
   std::uint64_t generation_ = 0; // connections started: what completes for an older one is dropped
+  std::uint64_t opens_ = 0;      // open() calls: the result of an older one is dropped
   asio::steady_timer linger_timer_;
   // Second decoders of the traffic, for the packet trace only (made when a
   // trace handler is set).

@@ -64,9 +64,8 @@ public:
   /// connection then holds no read buffer. TLS and WebSocket cannot (their
   /// layers read ahead): they are read with async_read_some.
   virtual bool reads_when_ready() const { return false; }
-  /// Completes (n = 0) once bytes, the end of the stream or an error arrive
-  /// after the call; bytes that were there before do not complete it (the
-  /// reactor is edge-triggered): read_ready() after arming it finds those.
+  /// Completes (n = 0) once the stream has bytes, its end or an error to
+  /// read — at once when they are already there.
   virtual void async_wait_readable(io_handler handler);
   /// Takes what the stream holds now into `buffer` without blocking: 0 bytes
   /// and asio::error::would_block when nothing is there.

@@ -1,8 +1,7 @@
 // connection_io alone over an in-memory transport: open results, reads and
 // writes reaching the owner, the packet trace, linger, close and abort. Every
 // test runs twice: over a transport read with async_read_some (TLS,
-// WebSocket) and over one that reads_when_ready (TCP), whose readiness wait
-// is edge-triggered like the reactor's.
+// WebSocket) and over one that reads_when_ready (TCP).
 #include <braid/detail/connection_io.hpp>
 
 #include <boost/asio/error.hpp>
@@ -55,6 +54,7 @@ struct wire {
   std::vector<broker_url> opened;
   std::vector<bytes> writes;
   int reads_started = 0;      // async_read_some or async_wait_readable
+  int waits = 0;              // async_wait_readable
   std::size_t last_parts = 0; // of the last write
   bool send_shut = false;
   int closes = 0;
@@ -73,11 +73,18 @@ struct wire {
       arrive(std::move(next));
     }
   }
-  // Edge-triggered: completes for what arrives after the call, not for
-  // bytes already waiting.
+  // As Asio's reactor does: completes at once when bytes, an end or an
+  // error are already there, else when they come.
   void wait_readable(io_handler handler) {
     ++reads_started;
-    pending_wait = std::move(handler);
+    ++waits;
+    if (closed) {
+      post(std::move(handler), asio_error(asio::error::bad_descriptor), 0);
+    } else if (!script.empty()) {
+      post(std::move(handler), {}, 0);
+    } else {
+      pending_wait = std::move(handler);
+    }
   }
   std::size_t read_ready(asio::mutable_buffer buffer, std::error_code& ec) {
     if (closed) {
@@ -601,8 +608,7 @@ INSTANTIATE_TEST_SUITE_P(Reads, ConnectionIo, ::testing::Values(false, true),
 
 class ConnectionIoWhenReady : public ConnectionIo {};
 
-// The wait armed by read() does not complete for bytes that came before it:
-// they are read all the same.
+// Bytes that came before the read are read at once.
 TEST_P(ConnectionIoWhenReady, BytesThatCameBeforeTheReadAreRead) {
   connect();
   peer.peer_sends({0x01, 0x02});
@@ -646,9 +652,9 @@ TEST_P(ConnectionIoWhenReady, AStreamThatKeepsComingIsReadInTurns) {
   EXPECT_EQ(owner->received_bytes.size(), static_cast<std::size_t>(chunks) * full_read);
 }
 
-// A read that does not fill the buffer most likely took all there was: the
-// read that makes sure waits until the handlers made ready meanwhile (the
-// application's answer to what came) have run.
+// A read that does not fill the buffer took all there was: the connection
+// waits again rather than read on, and the handlers made ready meanwhile (the
+// application's answer to what came) run first.
 TEST_P(ConnectionIoWhenReady, AfterAShortReadWaitingHandlersRunFirst) {
   connect();
   owner->keep_reading = true;
@@ -660,6 +666,21 @@ TEST_P(ConnectionIoWhenReady, AfterAShortReadWaitingHandlersRunFirst) {
   run();
   EXPECT_EQ(reads_before_other_handler, 1u);
   EXPECT_EQ(owner->received_bytes, (bytes{0x01, 0x02})); // the second read came next
+  EXPECT_EQ(peer.waits, 3);                              // before each read, and after the last
+}
+
+// An idle connection waits without a read pending, and reads nothing until
+// bytes come.
+TEST_P(ConnectionIoWhenReady, AnIdleConnectionOnlyWaits) {
+  connect();
+  io().read();
+  run();
+  EXPECT_EQ(peer.waits, 1);
+  EXPECT_TRUE(peer.pending_wait.has_value());
+  EXPECT_TRUE(owner->read_errors.empty());
+  peer.peer_sends({0xD0, 0x00});
+  run();
+  EXPECT_EQ(owner->received_bytes, (bytes{0xD0, 0x00}));
 }
 
 // Connections of one thread read into the same buffer; a read that runs the

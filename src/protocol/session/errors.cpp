@@ -52,6 +52,9 @@ const char* message_of(session_errc e) noexcept {
     return "the session is disconnecting";
   case session_errc::not_awaiting_acknowledgement:
     return "no delivered message waits for this acknowledgement";
+  case session_errc::qos_downgraded:
+    return "the broker answered a QoS 2 message with PUBACK: it accepted it at QoS 1 (at least "
+           "once, not exactly once)";
   }
   return "unknown braid.session error";
 }

@@ -42,6 +42,12 @@ enum class session_errc {
   disconnecting,                 ///< a disconnect is in progress
   // --- the caller's mistake (manual acknowledgement)
   not_awaiting_acknowledgement, ///< no delivered message waits for this acknowledgement
+  // --- what the broker did with a message
+  /// The broker answered a QoS 2 PUBLISH with PUBACK (RabbitMQ, for one,
+  /// takes QoS 2 as QoS 1): it accepted the message and delivers it at least
+  /// once, not exactly once. The exchange is over; sending it again would
+  /// make a second copy.
+  qos_downgraded,
 };
 
 const std::error_category& session_category() noexcept;

@@ -103,6 +103,37 @@ TEST(PublishFlow, QoS2RunsPubrecPubrelPubcomp) {
   EXPECT_EQ(done[0].id, id);
 }
 
+// A broker that takes QoS 2 as QoS 1 (RabbitMQ) answers the PUBLISH with
+// PUBACK: the exchange ends there, with qos_downgraded, and its id and place in
+// the window are free. A PUBACK after PUBREC (the PUBREL is out) changes nothing.
+TEST(PublishFlow, AQoS2PublishAnsweredWithPubackEndsAsDowngraded) {
+  scripted_peer peer(make_config(protocol_version::v3_1_1, false));
+  peer.connect();
+  auto downgraded = peer.publish("a/b", "one", qos::exactly_once);
+  auto released = peer.publish("a/b", "two", qos::exactly_once);
+  peer.sent();
+  peer.receive(puback{1});
+  auto done = peer.take_exactly<request_completed>();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].id, downgraded);
+  EXPECT_EQ(done[0].error, std::error_code{session_errc::qos_downgraded});
+  EXPECT_EQ(done[0].packet_id, 1);
+  EXPECT_FALSE(is_broker_violation(done[0].error));
+  EXPECT_FALSE(peer.client().packet_ids().in_use(1));
+  EXPECT_EQ(peer.client().in_flight(), 1u);
+  EXPECT_TRUE(peer.sent().empty()); // nothing to answer to a PUBACK
+
+  peer.receive(pubrec{2});
+  EXPECT_EQ(peer.sent(), packets{pubrel{2}});
+  peer.receive(puback{2});
+  EXPECT_TRUE(peer.take<request_completed>().empty());
+  peer.receive(pubcomp{2});
+  done = peer.take_exactly<request_completed>();
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].id, released);
+  EXPECT_FALSE(done[0].error);
+}
+
 // The completion carries the packet id the message went out with and the
 // acknowledgement's MQTT 5 properties (Reason String, User Properties).
 TEST(PublishFlow, CompletionsCarryThePacketIdAndTheAcknowledgementsProperties) {

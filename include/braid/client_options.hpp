@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
 #include <system_error>
 
 namespace braid {
@@ -39,6 +40,21 @@ struct reconnect_options {
   /// client gives up, since another attempt would fail the same way. Set
   /// this to keep retrying (a certificate being rolled out, say).
   bool retry_tls_verification_failures = false;
+  /// Follow MQTT 5 server redirection: a CONNACK or DISCONNECT with reason
+  /// Use another server (0x9C) or Server moved (0x9D) and a Server Reference
+  /// sends the next attempt, at once, to the server it names (the first of
+  /// several; the others if it cannot be reached). Server moved also puts the
+  /// new server in the old one's place in the broker list, for good; Use
+  /// another server holds for that attempt only. A reference without a port
+  /// keeps the current broker's port; the scheme (TLS, WebSocket) and path
+  /// stay the same. A DISCONNECT's redirect is followed only when reconnecting
+  /// is enabled. Every redirect is reported (connection_event::redirected).
+  /// Off: the refusal or disconnect is treated like any other.
+  bool follow_redirects = true;
+  /// Redirects followed in a row before the client stops following them (a
+  /// loop between brokers): the next one is treated as an ordinary refusal or
+  /// disconnect. The count starts over when a connection ends without a redirect.
+  std::uint32_t max_redirects = 5;
 };
 
 /// What async_publish does when the session's publish queue
@@ -106,6 +122,10 @@ struct connection_event {
     disconnected, ///< the connection is gone; `reason` (and `server_disconnect` in MQTT 5)
     reconnecting, ///< attempt `attempt` starts after `delay`
     gave_up,      ///< no more attempts: `reason` will not fix itself
+    /// The broker sent the client to another server (MQTT 5 Use another
+    /// server or Server moved, the `reason`): `server_reference`, `permanent`,
+    /// and whether the client `followed` it (see reconnect_options::follow_redirects).
+    redirected,
   };
   kind what = kind::disconnected;
   std::error_code reason{};
@@ -121,6 +141,15 @@ struct connection_event {
   std::size_t republished = 0;
   std::size_t failed = 0;
   std::size_t resubscribed = 0;
+  /// redirected: the broker's Server Reference, as it sent it.
+  std::string server_reference{};
+  /// redirected: Server moved (the new server replaces the old one in the
+  /// broker list), not Use another server (the next attempt only).
+  bool permanent = false;
+  /// redirected: the next attempt goes there. Not followed when turned off,
+  /// past max_redirects, when the reference names no server, or for a
+  /// DISCONNECT when the client does not reconnect.
+  bool followed = false;
 };
 
 } // namespace braid

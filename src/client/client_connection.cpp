@@ -65,6 +65,7 @@ void client_impl::connect_urls(std::vector<broker_url> urls, connect_handler han
 void client_impl::start_connect() {
   refused_.reset();
   server_disconnect_.reset();
+  redirect_.reset();
   const auto& url = reconnect_.begin_attempt(now_ms());
   connect_timer_.expires_after(reconnect_.connect_timeout());
   connect_timer_.async_wait(
@@ -154,6 +155,50 @@ void client_impl::give_up(std::error_code ec, std::uint32_t attempts) {
   end_waiting(ec, ec);
 }
 
+// The connection ended with the broker's redirect (MQTT 5 Use another server
+// or Server moved): the reconnect policy decides whether the next attempt
+// follows it; either way the application hears of it.
+void client_impl::follow_redirect() {
+  if (!redirect_) {
+    return;
+  }
+  const auto redirect = std::move(redirect_);
+  const auto from = reconnect_.current();
+  const auto outcome = reconnect_.redirect(redirect->servers, redirect->permanent);
+  const bool followed = outcome == redirect_outcome::followed;
+  const auto reason = bp::make_error_code(
+      redirect->permanent ? bp::reason_code::server_moved : bp::reason_code::use_another_server);
+  const auto level = followed ? log_level::info : log_level::warning;
+  if (logging(level)) {
+    std::string m = std::string(redirect->permanent ? "server moved" : "use another server") +
+                    ": " + from.host + ":" + from.port + " sends the client to \"" +
+                    redirect->reference + "\"";
+    switch (outcome) {
+    case redirect_outcome::followed:
+      m += redirect->permanent ? ", in its place from now on" : ", for the next attempt";
+      break;
+    case redirect_outcome::turned_off:
+      m += "; not followed: reconnect_options::follow_redirects is off";
+      break;
+    case redirect_outcome::too_many:
+      m += "; not followed: too many redirects in a row (reconnect_options::max_redirects)";
+      break;
+    case redirect_outcome::nowhere:
+      m += "; not followed: the reference names no server";
+      break;
+    case redirect_outcome::not_reconnecting:
+      m += "; not followed: the client does not reconnect";
+      break;
+    }
+    log(level, "redirect", m);
+  }
+  connection_event event{connection_event::kind::redirected, reason};
+  event.server_reference = redirect->reference;
+  event.permanent = redirect->permanent;
+  event.followed = followed;
+  notify(std::move(event));
+}
+
 void client_impl::notify(connection_event event) {
   if (on_state_) {
     on_state_(event);
@@ -186,6 +231,7 @@ void client_impl::transport_closed(std::error_code ec) {
   const auto reason = ec ? ec : std::error_code{bp::session_errc::connection_lost};
   operations_.connection_closed(reason);
   notify({connection_event::kind::disconnected, reason, false, 0, {}, server_disconnect_});
+  follow_redirect();
   const auto step = reconnect_.connection_ended();
   if (step.what == reconnect_step::kind::give_up) {
     give_up(reason, step.attempt);

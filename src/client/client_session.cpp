@@ -168,6 +168,8 @@ void client_impl::handle_actions(std::vector<bp::action>& batch) {
                   "connection refused: " + std::string(bp::to_string(x.ack.reason)));
             }
             refused_ = std::move(x.ack);
+          } else if constexpr (std::is_same_v<T, bp::server_redirect>) {
+            redirect_ = std::make_unique<bp::server_redirect>(std::move(x));
           } else if constexpr (std::is_same_v<T, bp::server_disconnected>) {
             server_disconnect_ = std::move(x.packet);
           } else if constexpr (std::is_same_v<T, bp::close_connection>) {

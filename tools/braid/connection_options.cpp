@@ -63,6 +63,9 @@ void connection_options::add_to(CLI::App& app) {
       ->check(CLI::Range(1, 65535));
   app.add_flag("--no-reconnect", no_reconnect,
                "exit when the connection is lost instead of reconnecting");
+  app.add_flag("--no-redirect", no_redirect,
+               "MQTT 5: do not follow a broker that sends the client to another server "
+               "(Use another server, Server moved); treat it as a refusal");
   app.add_option("--connect-timeout", connect_timeout_s, "seconds to reach CONNACK (default 10)")
       ->check(CLI::PositiveNumber);
   app.add_option("--max-violations", max_violations,
@@ -285,6 +288,7 @@ client_options connection_options::make_client_options(client_profile profile) c
   client_options o;
   o.profile = profile;
   o.reconnect.enabled = !no_reconnect;
+  o.reconnect.follow_redirects = !no_redirect;
   o.connect_timeout = std::chrono::milliseconds(static_cast<long long>(connect_timeout_s * 1000.0));
   o.tls.ca_file = ca_file;
   o.tls.ca_path = ca_path;

@@ -40,6 +40,7 @@ struct connection_options {
   std::string ciphers;     // --ciphers: OpenSSL cipher list (TLS 1.2)
   int window = 20;
   bool no_reconnect = false;
+  bool no_redirect = false;
   double connect_timeout_s = 10.0;
   bool debug = false;
   bool stats = false;          ///< --stats: print client::stats() every stats_interval_s

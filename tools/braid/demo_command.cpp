@@ -183,6 +183,10 @@ private:
       case connection_event::kind::gave_up:
         fail(who + " gave up: " + e.reason.message());
         break;
+      case connection_event::kind::redirected:
+        say("%-10s redirected to %s%s", who.c_str(), e.server_reference.c_str(),
+            e.followed ? "" : " (not followed)");
+        break;
       }
     });
   }

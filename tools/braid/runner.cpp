@@ -82,8 +82,19 @@ int runner::run(std::function<void(const protocol::connack&)> on_connected) {
       connected_once_ = true;
       was_connected_ = true;
       break;
+    case connection_event::kind::redirected:
+      if (e.followed) {
+        redirecting_ = true;
+        if (!quiet_) {
+          error_line(std::string(e.permanent ? "server moved" : "use another server") +
+                     ": following the broker to " + e.server_reference);
+        }
+      }
+      break;
     case connection_event::kind::reconnecting:
-      if (!connected_once_) {
+      if (redirecting_) {
+        redirecting_ = false; // at once, to where the broker said
+      } else if (!connected_once_) {
         fail("cannot connect to " + shown(url_) + ": " + e.reason.message());
       } else if (!quiet_ && !done_) {
         char delay[32];

@@ -82,6 +82,7 @@ private:
   bool was_connected_ = false; // the last attempt reached CONNACK
   std::string lost_reason_;    // why the last connection ended, for the reconnect line
   bool connected_once_ = false;
+  bool redirecting_ = false; // a redirect was followed: the next attempt is not a failure
   bool done_ = false;
   int exit_ = exit_ok;
   int setup_failure_ = exit_usage;

@@ -119,6 +119,7 @@ private:
   void fail_connect(error_code ec);
   void fail_blocked(std::error_code ec);
   void notify(connection_event event);
+  void follow_redirect();
   // connection_owner
   std::shared_ptr<void> keep_alive() override { return shared_from_this(); }
   void opened(std::error_code ec) override;
@@ -190,6 +191,9 @@ private:
   std::optional<connect_handler> connect_handler_;
   std::optional<bp::connack> refused_; // a refusing CONNACK, for the connect handler
   std::optional<bp::disconnect> server_disconnect_;
+  // Where the broker sent the client (MQTT 5), until the connection has
+  // closed; behind a pointer, as it is rare and idle clients are many.
+  std::unique_ptr<bp::server_redirect> redirect_;
   std::function<void(const connection_event&)> on_state_;
   std::vector<std::vector<bp::action>> spare_batches_; // process_actions' (storage kept)
   std::uint64_t receive_tickets_ = 0;                  // async_receives that could be cancelled

@@ -5,12 +5,13 @@
 // wait before it (braid::backoff, its randomness injected), whether an
 // attempt has taken too long (the connect timeout; time is passed in), and
 // when to stop (a refusal that another attempt will not fix, close(), a
-// requested disconnect). client_impl owns the timers and the transport, tells
-// this class what happened and does what it answers. Compiled in
+// requested disconnect), and where a broker's redirect (MQTT 5) leads. client_impl owns the timers
+// and the transport, tells this class what happened and does what it answers. Compiled in
 // src/client/reconnect_policy.cpp; tested in tests/unit/client/.
 
 #include <braid/backoff.hpp>
 #include <braid/client_options.hpp>
+#include <braid/protocol/server_reference.hpp>
 #include <braid/url.hpp>
 
 #include <chrono>
@@ -34,6 +35,15 @@ struct reconnect_step {
   bool operator==(const reconnect_step&) const = default;
 };
 
+/// What became of a broker's redirect (reconnect_policy::redirect).
+enum class redirect_outcome : std::uint8_t {
+  followed,         ///< the next attempt goes to the server named, at once
+  turned_off,       ///< reconnect_options::follow_redirects is off
+  too_many,         ///< max_redirects in a row: a loop between brokers, say
+  nowhere,          ///< the Server Reference names no server
+  not_reconnecting, ///< a DISCONNECT's redirect, and the client does not reconnect
+};
+
 class reconnect_policy {
 public:
   /// `enabled`: reconnect after a lost connection and keep trying the first
@@ -41,15 +51,18 @@ public:
   /// each retry; `connect_timeout` bounds an attempt, from its start to
   /// CONNACK; `retry_tls_verification_failures`: see reconnect_options.
   reconnect_policy(bool enabled, backoff delays, std::chrono::milliseconds connect_timeout,
-                   bool retry_tls_verification_failures = false);
-  /// From client_options: reconnect (policy, seed, random, TLS failures) and connect_timeout.
+                   bool retry_tls_verification_failures = false, bool follow_redirects = true,
+                   std::uint32_t max_redirects = 5);
+  /// From client_options: reconnect (policy, seed, random, TLS failures,
+  /// redirects) and connect_timeout.
   explicit reconnect_policy(const client_options& options);
 
   /// A connect() with these brokers: the first is tried first, the backoff
   /// starts over, and a stop() before is forgotten. `urls` is not empty.
   void start(std::vector<broker_url> urls);
-  /// An attempt begins at `now_ms`: returns the broker to connect to. The
-  /// last attempt's refusal and timeout are forgotten.
+  /// An attempt begins at `now_ms`: returns the broker to connect to (a
+  /// redirect's server first, else the next of the list). The last attempt's
+  /// refusal, redirect and timeout are forgotten.
   const broker_url& begin_attempt(std::uint64_t now_ms);
   /// How long an attempt may take; arm the connect timer for this at begin_attempt.
   std::chrono::milliseconds connect_timeout() const noexcept { return connect_timeout_; }
@@ -66,6 +79,17 @@ public:
   /// CONNACK refused (protocol::connection_refused): `permanent`, another
   /// attempt will not fix it; `retry_with_3_1`, retry at once (with MQTT 3.1).
   void refused(bool permanent, bool retry_with_3_1);
+  /// The broker of the current attempt sent the client to `servers`, for
+  /// good (`permanent`: Server moved) or for the next attempt (Use another
+  /// server), by its CONNACK or by a DISCONNECT. Call before
+  /// connection_ended(): when followed, that answers a retry at once, to the
+  /// first server named (the others next, should it not open). A server
+  /// without a port gets the current broker's; the kind of transport and the
+  /// path stay the current broker's.
+  redirect_outcome redirect(const std::vector<protocol::server_reference>& servers, bool permanent);
+  /// The broker of the current attempt, as begin_attempt returned it.
+  const broker_url& current() const noexcept { return attempt_url_; }
+
   /// The transport of the current attempt did not open (or timed out
   /// opening): the next broker of the list at once, else a retry after a
   /// delay, else fail. `certificate_rejected`: the broker's certificate did
@@ -87,8 +111,19 @@ public:
 private:
   reconnect_step retry();
 
+  static constexpr std::size_t kNotInList = static_cast<std::size_t>(-1);
+
   bool enabled_;
   bool retry_tls_verification_failures_;
+  bool follow_redirects_;
+  std::uint32_t max_redirects_;
+  std::uint32_t redirects_ = 0;            // followed in a row
+  std::vector<broker_url> detour_;         // a redirect's servers, tried before the list
+  broker_url attempt_url_;                 // the current attempt's broker
+  std::size_t attempt_index_ = kNotInList; // its place in urls_ (not there when from a detour)
+  std::size_t detour_origin_ =
+      kNotInList;           // the broker of the list that sent the client on a detour
+  bool redirected_ = false; // this attempt ended with a followed redirect
   backoff backoff_;
   std::chrono::milliseconds connect_timeout_;
   std::vector<broker_url> urls_; // tried in turn (failover)

@@ -247,6 +247,7 @@ void session::on_connack(connack& p, std::uint64_t now_ms) {
     if (fallback) {
       c.version = protocol_version::v3_1;
     }
+    report_redirect(p.reason, p.props);
     actions_.emplace_back(connection_refused{p, fallback});
     request_close(make_error_code(p.reason));
     return;

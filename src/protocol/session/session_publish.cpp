@@ -367,8 +367,8 @@ void session::complete_publish(request_id id, std::error_code ec, reason_code rc
   actions_.emplace_back(std::move(done));
 }
 
-// PUBACK ends QoS 1 (and a QoS 2 exchange the broker downgraded: it ends
-// with session_errc::qos_downgraded); PUBREC moves QoS 2 on to PUBREL; PUBCOMP ends it. A
+// PUBACK ends QoS 1 (and, in MQTT 3, a QoS 2 exchange the broker downgraded:
+// it ends with session_errc::qos_downgraded); PUBREC moves QoS 2 on to PUBREL; PUBCOMP ends it. A
 // reason code of 0x80 or more ends the flow with that error (MQTT 5). Answers
 // for ids we do not know are ignored (a successful PUBREC gets a PUBREL so the
 // broker can finish its side; a failed one ends the exchange [MQTT-4.3.3-4]).
@@ -380,10 +380,13 @@ void session::on_publish_response(basic_publish_response<T>& p) {
   if constexpr (T == packet_type::puback) {
     if (record != nullptr && record->message.qos == qos::at_least_once) {
       finish_publish(sequence, p.packet_id, error, p.reason, std::move(p.props));
-    } else if (record != nullptr && record->state == publish_state::sent) {
-      // A QoS 2 PUBLISH answered with PUBACK: brokers that take QoS 2 as
-      // QoS 1 (RabbitMQ) do this. The broker has the message and has released
-      // the id; waiting for a PUBREC that never comes would stall the window.
+    } else if (record != nullptr && record->state == publish_state::sent &&
+               version() != protocol_version::v5) {
+      // A QoS 2 PUBLISH answered with PUBACK: MQTT 3 brokers that take QoS 2
+      // as QoS 1 (RabbitMQ) do this, having no way to announce it (an MQTT 5
+      // broker sets Maximum QoS instead). The broker has the message and has
+      // released the id; waiting for a PUBREC that never comes would stall
+      // the window.
       finish_publish(sequence, p.packet_id,
                      error ? error : std::error_code{session_errc::qos_downgraded}, p.reason,
                      std::move(p.props));

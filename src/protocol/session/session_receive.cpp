@@ -217,8 +217,23 @@ void session::on_pubrel(pubrel& p) {
 
 // MQTT 5: the broker closes with a reason (and maybe a Server Reference).
 void session::on_disconnect(struct disconnect& p) {
+  report_redirect(p.reason, p.props);
   actions_.emplace_back(server_disconnected{std::move(p)});
   request_close(session_errc::server_disconnected);
+}
+
+// Use another server / Server moved with a Server Reference (MQTT 5.0 4.11):
+// the runner decides whether and where to go.
+void session::report_redirect(reason_code reason, const properties& props) {
+  if (reason != reason_code::use_another_server && reason != reason_code::server_moved) {
+    return;
+  }
+  const auto* reference = props.string(property_id::server_reference);
+  if (reference == nullptr) {
+    return; // nowhere to go: an ordinary refusal or disconnect
+  }
+  actions_.emplace_back(server_redirect{reason == reason_code::server_moved, *reference,
+                                        parse_server_reference(*reference)});
 }
 
 // --- enhanced authentication (MQTT 5) ------------------------------------------

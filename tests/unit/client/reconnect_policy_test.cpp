@@ -278,5 +278,121 @@ TEST(ReconnectPolicy, AConnackForgetsTheRejections) {
   EXPECT_EQ(policy.open_failed(true).what, kind::give_up);
 }
 
+// --- server redirection (MQTT 5 Use another server 0x9C, Server moved 0x9D) ------
+
+using protocol::server_reference;
+using outcome = redirect_outcome;
+
+reconnect_policy redirect_policy(bool enabled = true, std::uint32_t max_redirects = 5,
+                                 bool follow = true) {
+  return reconnect_policy(enabled, backoff({milliseconds(100), milliseconds(1000), 2.0, 0.0}),
+                          milliseconds(300), false, follow, max_redirects);
+}
+
+std::string at(const broker_url& u) {
+  return u.host + ":" + u.port;
+}
+
+TEST(Redirect, UseAnotherServerSendsTheNextAttemptThereAtOnceThenTheListAgain) {
+  auto policy = redirect_policy();
+  policy.start({url("a"), url("b")});
+  EXPECT_EQ(at(policy.begin_attempt(0)), "a:1883");
+  EXPECT_EQ(policy.redirect({{"x", "1884"}}, false), outcome::followed);
+  EXPECT_EQ(policy.connection_ended(), retry(milliseconds(0), 0)); // at once, no backoff
+  EXPECT_EQ(at(policy.begin_attempt(0)), "x:1884");
+  policy.connected();
+  EXPECT_EQ(policy.connection_ended(), retry(milliseconds(100), 1));
+  EXPECT_EQ(at(policy.begin_attempt(0)), "a:1883"); // the broker that redirected, not x
+}
+
+TEST(Redirect, ServerMovedReplacesTheBrokerInTheListForGood) {
+  auto policy = redirect_policy();
+  policy.start({url("a"), url("b")});
+  policy.begin_attempt(0); // a
+  policy.connected();
+  EXPECT_EQ(policy.redirect({{"moved", ""}}, true), outcome::followed); // by DISCONNECT
+  EXPECT_EQ(policy.connection_ended(), retry(milliseconds(0), 0));
+  EXPECT_EQ(at(policy.begin_attempt(0)), "moved:1883"); // no port: a's
+  EXPECT_EQ(policy.open_failed(), next_broker());
+  EXPECT_EQ(at(policy.begin_attempt(0)), "b:1883");
+  EXPECT_EQ(policy.open_failed(), retry(milliseconds(100), 1));
+  EXPECT_EQ(at(policy.begin_attempt(0)), "moved:1883"); // a is gone from the list
+}
+
+TEST(Redirect, ARedirectKeepsTheSchemeAndPathAndTriesEveryServerNamed) {
+  auto policy = redirect_policy();
+  policy.start({broker_url{transport_kind::websocket_tls, "a", "443", "/mqtt"}});
+  policy.begin_attempt(0);
+  EXPECT_EQ(policy.redirect({{"x", "8443"}, {"y", ""}}, false), outcome::followed);
+  policy.connection_ended();
+  EXPECT_EQ(policy.begin_attempt(0),
+            (broker_url{transport_kind::websocket_tls, "x", "8443", "/mqtt"}));
+  EXPECT_EQ(policy.open_failed(), next_broker()); // x cannot be reached: y at once
+  EXPECT_EQ(policy.begin_attempt(0),
+            (broker_url{transport_kind::websocket_tls, "y", "443", "/mqtt"}));
+  EXPECT_EQ(policy.open_failed(), retry(milliseconds(100), 1));
+  EXPECT_EQ(at(policy.begin_attempt(0)), "a:443");
+}
+
+TEST(Redirect, ALoopBetweenBrokersEndsAfterMaxRedirects) {
+  auto policy = redirect_policy(true, 3);
+  policy.start({url("a")});
+  std::vector<outcome> outcomes;
+  std::vector<step> steps;
+  for (int i = 0; i < 5; ++i) {
+    policy.begin_attempt(0);
+    outcomes.push_back(policy.redirect({{i % 2 == 0 ? "b" : "a", ""}}, false));
+    steps.push_back(policy.connection_ended());
+  }
+  EXPECT_EQ(outcomes, (std::vector<outcome>{outcome::followed, outcome::followed, outcome::followed,
+                                            outcome::too_many, outcome::too_many}));
+  EXPECT_EQ(steps, (std::vector<step>{retry(milliseconds(0), 0), retry(milliseconds(0), 0),
+                                      retry(milliseconds(0), 0), retry(milliseconds(100), 1),
+                                      retry(milliseconds(200), 2)}));
+}
+
+TEST(Redirect, AConnectionThatEndsWithoutARedirectStartsTheCountOver) {
+  auto policy = redirect_policy(true, 1);
+  policy.start({url("a")});
+  policy.begin_attempt(0);
+  EXPECT_EQ(policy.redirect({{"b", ""}}, false), outcome::followed);
+  policy.connection_ended();
+  policy.begin_attempt(0); // b accepts, later the connection is lost
+  policy.connected();
+  policy.connection_ended();
+  policy.begin_attempt(0); // a
+  EXPECT_EQ(policy.redirect({{"b", ""}}, false), outcome::followed);
+}
+
+TEST(Redirect, NotFollowedWhenTurnedOffNowhereOrNotReconnecting) {
+  {
+    auto policy = redirect_policy(true, 5, false);
+    policy.start({url("a")});
+    policy.begin_attempt(0);
+    EXPECT_EQ(policy.redirect({{"b", ""}}, true), outcome::turned_off);
+    EXPECT_EQ(policy.connection_ended(), retry(milliseconds(100), 1));
+    EXPECT_EQ(at(policy.begin_attempt(0)), "a:1883");
+  }
+  {
+    auto policy = redirect_policy();
+    policy.start({url("a")});
+    policy.begin_attempt(0);
+    EXPECT_EQ(policy.redirect({}, false), outcome::nowhere);
+  }
+  {
+    // Not reconnecting: a connect follows a CONNACK's redirect (it waits for
+    // a connection), not a DISCONNECT's once connected.
+    auto policy = redirect_policy(false);
+    policy.start({url("a")});
+    policy.begin_attempt(0);
+    EXPECT_EQ(policy.redirect({{"b", ""}}, false), outcome::followed);
+    EXPECT_EQ(policy.connection_ended(), retry(milliseconds(0), 0));
+    EXPECT_EQ(at(policy.begin_attempt(0)), "b:1883");
+    policy.connected();
+    EXPECT_EQ(policy.redirect({{"c", ""}}, false), outcome::not_reconnecting);
+    EXPECT_EQ(policy.connection_ended().what, kind::fail);
+  }
+}
+
 } // namespace
 } // namespace braid::detail

@@ -7,8 +7,10 @@
 // session::timer_fired.
 
 #include <braid/protocol/packets.hpp>
+#include <braid/protocol/server_reference.hpp>
 
 #include <cstdint>
+#include <string>
 #include <system_error>
 #include <variant>
 #include <vector>
@@ -104,6 +106,18 @@ struct server_disconnected {
   bool operator==(const server_disconnected&) const = default;
 };
 
+/// MQTT 5: a CONNACK or DISCONNECT with reason Use another server (0x9C) or
+/// Server moved (0x9D) named where to connect instead, in a Server Reference.
+/// Comes before the connection_refused or server_disconnected of that packet.
+struct server_redirect {
+  /// Server moved: the new server replaces the old one from now on. Use
+  /// another server: only the next connection goes there.
+  bool permanent = false;
+  std::string reference;                 ///< the Server Reference as the broker sent it
+  std::vector<server_reference> servers; ///< what it names, in order (may be empty)
+  bool operator==(const server_redirect&) const = default;
+};
+
 /// Close the network connection, after writing any pending output, then call
 /// session::connection_closed. `reason` is empty for a requested disconnect.
 struct close_connection {
@@ -116,8 +130,8 @@ struct queue_space_available {
   bool operator==(const queue_space_available&) const = default;
 };
 
-using action =
-    std::variant<arm_timer, cancel_timer, message_received, request_completed, connected,
-                 connection_refused, server_disconnected, close_connection, queue_space_available>;
+using action = std::variant<arm_timer, cancel_timer, message_received, request_completed, connected,
+                            connection_refused, server_redirect, server_disconnected,
+                            close_connection, queue_space_available>;
 
 } // namespace braid::protocol

@@ -43,10 +43,11 @@ enum class session_errc {
   // --- the caller's mistake (manual acknowledgement)
   not_awaiting_acknowledgement, ///< no delivered message waits for this acknowledgement
   // --- what the broker did with a message
-  /// The broker answered a QoS 2 PUBLISH with PUBACK (RabbitMQ, for one,
-  /// takes QoS 2 as QoS 1): it accepted the message and delivers it at least
-  /// once, not exactly once. The exchange is over; sending it again would
-  /// make a second copy.
+  /// An MQTT 3.1/3.1.1 broker answered a QoS 2 PUBLISH with PUBACK
+  /// (RabbitMQ, for one, takes QoS 2 as QoS 1): it accepted the message and
+  /// delivers it at least once, not exactly once. The exchange is over;
+  /// sending it again would make a second copy. (An MQTT 5 broker announces
+  /// its Maximum QoS instead: a QoS 2 publish then fails with qos_not_supported.)
   qos_downgraded,
 };
 

@@ -429,6 +429,7 @@ private:
   void release_held(held_message* held);
   std::uint16_t unacknowledged_limit() const noexcept;
   void on_disconnect(struct disconnect& p);
+  void report_redirect(reason_code reason, const properties& props);
   void on_auth(auth& p);
   // requests that wait for an answer, and the answers (session_requests.cpp)
   void on_suback(suback& p);

@@ -187,10 +187,76 @@ TEST(Connack, V5RefusalReasonCodesAreReportedWithTheirProperties) {
       props.add(property_id::server_reference, std::string{"other.example:1883"});
     }
     peer.receive(refused(rc, props));
-    EXPECT_EQ(peer.take_actions(), (actions{connection_refused{refused(rc, props), false},
-                                            close_connection{make_error_code(rc)}}));
+    actions expected{connection_refused{refused(rc, props), false},
+                     close_connection{make_error_code(rc)}};
+    if (rc == reason_code::use_another_server) {
+      expected.insert(expected.begin(),
+                      server_redirect{false, "other.example:1883", {{"other.example", "1883"}}});
+    }
+    EXPECT_EQ(peer.take_actions(), expected);
     EXPECT_TRUE(peer.sent().empty());
     EXPECT_EQ(peer.client().version(), v5);
+  }
+}
+
+// --- server redirection (MQTT 5.0 4.11) ----------------------------------------------
+
+TEST(Redirect, ACONNACKThatSendsTheClientElsewhereSaysWhereAndWhetherForGood) {
+  for (auto rc : {reason_code::use_another_server, reason_code::server_moved}) {
+    SCOPED_TRACE(static_cast<int>(rc));
+    scripted_peer peer(make_config(v5));
+    peer.open();
+    peer.sent();
+    properties props;
+    props.add(property_id::server_reference, std::string{"b.example:8883 [::1]:1884 c.example"});
+    peer.receive(refused(rc, props));
+    const server_redirect redirect{rc == reason_code::server_moved,
+                                   "b.example:8883 [::1]:1884 c.example",
+                                   {{"b.example", "8883"}, {"::1", "1884"}, {"c.example", ""}}};
+    EXPECT_EQ(peer.take_actions(), (actions{redirect, connection_refused{refused(rc, props), false},
+                                            close_connection{make_error_code(rc)}}));
+    EXPECT_FALSE(is_permanent_refusal(rc)); // another server will take the client
+  }
+}
+
+TEST(Redirect, ADISCONNECTThatSendsTheClientElsewhereComesBeforeTheClose) {
+  scripted_peer peer(make_config(v5));
+  peer.connect();
+  disconnect bye{reason_code::use_another_server, {}};
+  bye.props.add(property_id::server_reference, std::string{"b.example"});
+  peer.receive(bye);
+  EXPECT_EQ(peer.take_actions(),
+            (actions{server_redirect{false, "b.example", {{"b.example", ""}}},
+                     server_disconnected{bye}, cancel_timer{timer_id::keep_alive},
+                     close_connection{session_errc::server_disconnected}}));
+}
+
+// Without a Server Reference there is nowhere to go; with one that names no
+// server the runner is still told (it says so); other reasons never redirect.
+TEST(Redirect, OnlyUseAnotherServerAndServerMovedWithAReferenceRedirect) {
+  {
+    scripted_peer peer(make_config(v5));
+    peer.open();
+    peer.sent();
+    peer.receive(refused(reason_code::server_moved));
+    EXPECT_TRUE(peer.take<server_redirect>().empty());
+  }
+  {
+    scripted_peer peer(make_config(v5));
+    peer.open();
+    peer.sent();
+    properties props;
+    props.add(property_id::server_reference, std::string{"host:0"});
+    peer.receive(refused(reason_code::use_another_server, props));
+    EXPECT_EQ(peer.take<server_redirect>(), (std::vector<server_redirect>{{false, "host:0", {}}}));
+  }
+  {
+    scripted_peer peer(make_config(v5));
+    peer.connect();
+    disconnect bye{reason_code::server_shutting_down, {}};
+    bye.props.add(property_id::server_reference, std::string{"b.example"});
+    peer.receive(bye);
+    EXPECT_TRUE(peer.take<server_redirect>().empty());
   }
 }
 
@@ -751,7 +817,8 @@ TEST(ServerDisconnect, ReasonReasonStringAndServerReferenceAreSurfacedThenTheCon
       .add(property_id::server_reference, std::string{"b.example"});
   peer.receive(bye);
   EXPECT_EQ(peer.take_actions(),
-            (actions{server_disconnected{bye}, cancel_timer{timer_id::keep_alive},
+            (actions{server_redirect{true, "b.example", {{"b.example", ""}}},
+                     server_disconnected{bye}, cancel_timer{timer_id::keep_alive},
                      close_connection{session_errc::server_disconnected}}));
   EXPECT_TRUE(peer.sent().empty());
   EXPECT_EQ(peer.client().state(), session_state::closing);

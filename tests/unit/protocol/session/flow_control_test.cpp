@@ -557,7 +557,7 @@ TEST(FlowControlUnknownIds, PubackAndPubcompForUnknownIdsAreIgnored) {
   peer.sent();
   peer.receive(puback{9});
   peer.receive(pubcomp{9});
-  peer.receive(puback{1});  // id 1 is a QoS 2 message: a PUBACK does not end it
+  peer.receive(puback{1});  // id 1 is a QoS 2 message: in MQTT 5 a PUBACK does not end it
   peer.receive(pubcomp{1}); // nor does a PUBCOMP before PUBREC
   EXPECT_TRUE(peer.take_actions().empty());
   EXPECT_TRUE(peer.sent().empty());

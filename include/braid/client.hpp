@@ -204,9 +204,11 @@ public:
   ///   std::vector<protocol::reason_code>, so handlers taking the vector work
   ///   too), plus the SUBACK's MQTT 5 properties and packet identifier.
   /// Completes: on SUBACK.
-  /// Errors: invalid filters or properties (braid.protocol);
-  ///   session_errc::request_limit, not_in_protocol_version (MQTT 5 options
-  ///   or properties on MQTT 3), invalid_request; client_errc::not_in_profile;
+  /// Errors: invalid filters, options or properties (braid.protocol: e.g.
+  ///   errc::not_in_protocol_version for MQTT 5 options on MQTT 3,
+  ///   invalid_subscription_options for No Local on a shared subscription);
+  ///   session_errc::request_limit, not_in_protocol_version (MQTT 5
+  ///   properties on MQTT 3), invalid_request; client_errc::not_in_profile;
   ///   asio::error::operation_aborted (cancelled). A request pending when the
   ///   connection is lost does not fail: it is sent again on the next one.
   /// Cancellation: a request not sent yet (made while disconnected, waiting

@@ -48,7 +48,8 @@ const char* message_of(errc e) noexcept {
   case errc::no_topic_filters:
     return "SUBSCRIBE or UNSUBSCRIBE has no topic filter";
   case errc::invalid_subscription_options:
-    return "subscription options have reserved bits set or retain handling 3";
+    return "subscription options have reserved bits set, retain handling 3, or No Local on a "
+           "shared subscription";
   case errc::protocol_name_mismatch:
     return "protocol name does not match the protocol level (MQIsdp for 3, MQTT for 4 and 5)";
   case errc::unsupported_protocol_version:

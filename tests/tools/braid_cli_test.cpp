@@ -832,5 +832,51 @@ TEST(Errors, TlsVersionAndCiphers) {
   EXPECT_EQ(err.find("protocol version"), std::string::npos) << err;
 }
 
+// Shared subscriptions: two braid sub in group g (one MQTT 3.1.1, one MQTT 5)
+// share the messages, each printed by exactly one of them; a malformed shared
+// filter is a usage error.
+TEST(Sub, SharedSubscriptionSplitsTheMessages) {
+  mosquitto_broker broker;
+  const auto port = broker.port_string();
+  const args group{"-p", port, "-q", "1", "-t", "$share/g/work/#", "-t", "work-end", "-v"};
+  subscribed_sub one(with(group, {"-V", "311"}));
+  subscribed_sub two(with(group, {"-V", "5"}));
+  std::string lines;
+  std::vector<std::string> expected;
+  for (int i = 1; i <= 10; ++i) {
+    lines += std::to_string(i) + "\n";
+    expected.push_back("work/x " + std::to_string(i));
+  }
+  ASSERT_EQ(
+      run({tool, "pub", "-p", port, "-q", "1", "-t", "work/x", "-l"}, nullptr, nullptr, lines), 0);
+  // Each has every message the broker gave it once it has this one.
+  ASSERT_EQ(run({tool, "pub", "-p", port, "-q", "1", "-t", "work-end", "-m", "end"}), 0);
+  std::vector<std::string> printed;
+  for (auto* sub : {&one, &two}) {
+    const auto ended = [](const std::string& out) {
+      return out.find("work-end end\n") != std::string::npos;
+    };
+    ASSERT_TRUE(sub->process.wait_for_stdout(ended)) << sub->process.out();
+    sub->process.kill_now();
+    std::istringstream out(sub->process.out());
+    int own = 0;
+    for (std::string line; std::getline(out, line);) {
+      if (line != "work-end end") {
+        printed.push_back(line);
+        ++own;
+      }
+    }
+    EXPECT_GT(own, 0) << sub->process.out();
+  }
+  std::sort(printed.begin(), printed.end(), [](const std::string& a, const std::string& b) {
+    return std::stoi(a.substr(7)) < std::stoi(b.substr(7));
+  });
+  EXPECT_EQ(printed, expected);
+
+  std::string err;
+  EXPECT_EQ(run({tool, "sub", "-p", port, "-t", "$share/g"}, nullptr, &err), 2);
+  EXPECT_NE(err.find("$share/{group}/{filter}"), std::string::npos) << err;
+}
+
 } // namespace
 } // namespace braid

@@ -40,6 +40,13 @@ struct reconnect_options {
   /// client gives up, since another attempt would fail the same way. Set
   /// this to keep retrying (a certificate being rolled out, say).
   bool retry_tls_verification_failures = false;
+  /// A connection counts as good, and the backoff starts over, once it has
+  /// lasted this long after CONNACK. One the broker ends sooner (a broker
+  /// that accepts the client and then drops it at once: a session it cannot
+  /// restore, another client taking over the client id) is a failed attempt:
+  /// the next delay grows as after a refusal, instead of retrying at the first
+  /// delay in a tight loop. 0: every CONNACK starts the backoff over.
+  std::chrono::milliseconds stable_after{10'000};
   /// Follow MQTT 5 server redirection: a CONNACK or DISCONNECT with reason
   /// Use another server (0x9C) or Server moved (0x9D) and a Server Reference
   /// sends the next attempt, at once, to the server it names (the first of

@@ -130,11 +130,12 @@ void client_impl::connect_failed(std::error_code ec) {
   }
 }
 
-void client_impl::schedule_reconnect(std::error_code ec, const reconnect_step& step) {
+void client_impl::schedule_reconnect(std::error_code ec, const reconnect_step& step,
+                                     std::string_view note) {
   if (logging(log_level::info)) {
     log(log_level::info, "reconnect",
         "attempt " + std::to_string(step.attempt) + " in " + std::to_string(step.delay.count()) +
-            " ms (" + ec.message() + ")");
+            " ms (" + ec.message() + ")" + std::string(note));
   }
   notify({connection_event::kind::reconnecting, ec, false, step.attempt, step.delay, {}});
   reconnect_timer_.expires_after(step.delay);
@@ -215,6 +216,7 @@ void client_impl::transport_closed(std::error_code ec) {
   }
   closing_ = false;
   io_.close();
+  connect_timer_.cancel(); // this attempt is over (an armed timer would hold io_context::run)
   {
     const std::lock_guard lock(connection_mutex_);
     connection_.reset();
@@ -232,13 +234,18 @@ void client_impl::transport_closed(std::error_code ec) {
   operations_.connection_closed(reason);
   notify({connection_event::kind::disconnected, reason, false, 0, {}, server_disconnect_});
   follow_redirect();
-  const auto step = reconnect_.connection_ended();
+  const auto step = reconnect_.connection_ended(now_ms());
   if (step.what == reconnect_step::kind::give_up) {
     give_up(reason, step.attempt);
     return;
   }
   if (step.what == reconnect_step::kind::retry) {
-    schedule_reconnect(reason, step);
+    std::string note;
+    if (reconnect_.brief_connections() > 0) {
+      note = "; the broker ended the connection soon after accepting it (" +
+             std::to_string(reconnect_.brief_connections()) + " in a row), so the wait grows";
+    }
+    schedule_reconnect(reason, step, note);
     return;
   }
   end_waiting(reason, reason); // nothing more will arrive

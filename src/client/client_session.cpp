@@ -42,7 +42,15 @@ void client_impl::received_in_place(std::error_code ec, bp::byte_view bytes) {
 // error), the broker may close before the client lingers (a store commit
 // can delay that): the session's reason is the one told.
 void client_impl::stream_ended(std::error_code ec) {
-  transport_closed(closing_ && close_reason_ ? close_reason_ : ec);
+  if (closing_ && close_reason_) {
+    ec = close_reason_;
+  } else if (session_.state() == bp::session_state::connecting &&
+             (ec == std::error_code(error_code(asio::error::eof)) ||
+              ec == std::error_code(error_code(asio::error::connection_reset)))) {
+    // Closed with no answer to CONNECT: say what that usually means.
+    ec = client_errc::closed_before_connack;
+  }
+  transport_closed(ec);
 }
 
 void client_impl::after_received() {
@@ -183,7 +191,7 @@ void client_impl::handle_actions(std::vector<bp::action>& batch) {
 }
 
 void client_impl::connected(bp::connected& done) {
-  reconnect_.connected();
+  reconnect_.connected(now_ms());
   ++connections_;
   log_connected(done.ack);
   connect_timer_.cancel();

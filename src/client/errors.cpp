@@ -16,6 +16,9 @@ public:
       return "no CONNACK within the connect timeout";
     case client_errc::no_brokers:
       return "no broker URL given";
+    case client_errc::closed_before_connack:
+      return "the broker closed the connection without answering CONNECT (does it speak this "
+             "MQTT version? MQTT 3.1.1-only brokers close on an MQTT 5 CONNECT)";
     }
     return "unknown braid.client error";
   }

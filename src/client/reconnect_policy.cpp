@@ -23,16 +23,18 @@ backoff delays_of(const reconnect_options& r) {
 reconnect_policy::reconnect_policy(bool enabled, backoff delays,
                                    std::chrono::milliseconds connect_timeout,
                                    bool retry_tls_verification_failures, bool follow_redirects,
-                                   std::uint32_t max_redirects)
+                                   std::uint32_t max_redirects,
+                                   std::chrono::milliseconds stable_after)
     : enabled_(enabled), retry_tls_verification_failures_(retry_tls_verification_failures),
       follow_redirects_(follow_redirects), max_redirects_(max_redirects),
-      backoff_(std::move(delays)), connect_timeout_(connect_timeout) {
+      stable_after_(stable_after), backoff_(std::move(delays)), connect_timeout_(connect_timeout) {
 }
 
 reconnect_policy::reconnect_policy(const client_options& options)
     : reconnect_policy(options.reconnect.enabled, delays_of(options.reconnect),
                        options.connect_timeout, options.reconnect.retry_tls_verification_failures,
-                       options.reconnect.follow_redirects, options.reconnect.max_redirects) {
+                       options.reconnect.follow_redirects, options.reconnect.max_redirects,
+                       options.reconnect.stable_after) {
 }
 
 void reconnect_policy::start(std::vector<broker_url> urls) {
@@ -44,6 +46,7 @@ void reconnect_policy::start(std::vector<broker_url> urls) {
   redirects_ = 0;
   detour_.clear();
   detour_origin_ = kNotInList;
+  brief_connections_ = 0;
   backoff_.reset();
 }
 
@@ -77,9 +80,12 @@ bool reconnect_policy::connect_timer_fired(std::uint64_t now_ms) {
   return true;
 }
 
-void reconnect_policy::connected() {
+void reconnect_policy::connected(std::uint64_t now_ms) {
   accepted_ = true;
-  backoff_.reset();
+  accepted_at_ms_ = now_ms;
+  if (stable_after_.count() == 0) {
+    backoff_.reset();
+  }
   certificate_rejected_.assign(urls_.size(), false);
   // Should this connection be lost, the next attempt comes back here; to a
   // redirect's server only for good (the list holds it), else to the broker
@@ -162,8 +168,18 @@ reconnect_step reconnect_policy::open_failed(bool certificate_rejected) {
   return {reconnect_step::kind::fail, {}, backoff_.attempts()};
 }
 
-reconnect_step reconnect_policy::connection_ended() {
+reconnect_step reconnect_policy::connection_ended(std::uint64_t now_ms) {
   in_attempt_ = false;
+  if (accepted_ && stable_after_.count() > 0) {
+    // Only a connection that lasted was a success; one the broker dropped at
+    // once is one more failed attempt, so the next delay grows.
+    if (now_ms - accepted_at_ms_ >= static_cast<std::uint64_t>(stable_after_.count())) {
+      backoff_.reset();
+      brief_connections_ = 0;
+    } else {
+      ++brief_connections_;
+    }
+  }
   if (refused_permanently_) {
     stopped_ = true;
     return {reconnect_step::kind::give_up, {}, backoff_.attempts()};

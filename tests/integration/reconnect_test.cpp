@@ -1,10 +1,12 @@
 // The reconnecting client (client_options::reconnect) against a mosquitto that
 // restarts, and against one that refuses for good.
 #include <braid/client.hpp>
+#include <braid/client_errors.hpp>
 #include <braid/protocol/error.hpp>
 #include <braid/protocol/session/errors.hpp>
 
 #include "mosquitto_broker.hpp"
+#include "scripted_front.hpp"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 #include <gtest/gtest.h>
@@ -185,6 +187,31 @@ TEST(Reconnect, AnUnsendableConnectFailsAtOnce) {
   io.run_for(2s);
   ASSERT_TRUE(result.has_value());
   EXPECT_EQ(*result, bp::errc::client_id_empty) << result->message();
+}
+
+// A broker that closes the connection after CONNECT without a CONNACK (what
+// MQTT 3.1.1-only brokers do with an MQTT 5 CONNECT): the connect fails at
+// once, with an error that says so, not at the connect timeout.
+TEST(Reconnect, ABrokerThatClosesWithoutConnackIsReportedAsSuch) {
+  braid::testing::scripted_front front([](std::size_t) { return std::vector<bp::packet>{}; });
+  asio::io_context io;
+  bp::session_config config;
+  config.connect_packet.version = bp::protocol_version::v5;
+  client c(io.get_executor(), config);
+  std::optional<std::error_code> result;
+  const auto start = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::duration took{};
+  c.async_connect(front.url(), [&](error_code ec, bp::connack) {
+    result = ec;
+    took = std::chrono::steady_clock::now() - start;
+  });
+  // Nothing is left to do once the connect has failed: run() returns.
+  io.run_for(5s);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(*result, client_errc::closed_before_connack) << result->message();
+  EXPECT_LT(took, 2s);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_EQ(front.connections(), 1u);
 }
 
 } // namespace

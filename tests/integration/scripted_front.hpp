@@ -3,7 +3,8 @@
 // own: it accepts any number of connections and answers each CONNECT with
 // what the test's function returns for that connection (its number, from 0):
 // a refusing CONNACK with a Server Reference, say, or a CONNACK then a
-// DISCONNECT. Whatever else the client sends is read and dropped.
+// DISCONNECT; nothing closes the connection. Whatever else the client sends
+// is read and dropped.
 
 #include <braid/protocol/decoder.hpp>
 #include <braid/protocol/encoder.hpp>
@@ -73,7 +74,8 @@ private:
                                 }
                               });
   }
-  // False once the connection is of no more use (a packet that does not decode).
+  // False once the connection is to close (a packet that does not decode, a
+  // CONNECT left unanswered).
   bool handle(connection& c, protocol::byte_view in) {
     while (!in.empty()) {
       protocol::packet p;
@@ -86,7 +88,11 @@ private:
         return false;
       }
       if (std::holds_alternative<protocol::connect>(p)) {
-        for (const auto& reply : answer_(connections_++)) {
+        const auto replies = answer_(connections_++);
+        if (replies.empty()) {
+          return false; // no answer at all: the connection closes
+        }
+        for (const auto& reply : replies) {
           protocol::output_buffer out;
           if (!protocol::encode(reply, protocol::protocol_version::v5, out)) {
             boost::system::error_code ignored;

@@ -111,7 +111,8 @@ private:
   void start_connect();
   void on_connect_timeout();
   void connect_failed(std::error_code ec);
-  void schedule_reconnect(std::error_code ec, const reconnect_step& step);
+  void schedule_reconnect(std::error_code ec, const reconnect_step& step,
+                          std::string_view note = {});
   void give_up(std::error_code ec, std::uint32_t attempts);
   void transport_closed(std::error_code ec);
   void shut_down();

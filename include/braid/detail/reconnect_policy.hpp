@@ -50,9 +50,12 @@ public:
   /// connect (reconnect_options::enabled); `delays` gives the wait before
   /// each retry; `connect_timeout` bounds an attempt, from its start to
   /// CONNACK; `retry_tls_verification_failures`: see reconnect_options.
+  /// `stable_after`: see reconnect_options (0 here: every CONNACK starts the
+  /// backoff over); `follow_redirects`, `max_redirects`: see reconnect_options.
   reconnect_policy(bool enabled, backoff delays, std::chrono::milliseconds connect_timeout,
                    bool retry_tls_verification_failures = false, bool follow_redirects = true,
-                   std::uint32_t max_redirects = 5);
+                   std::uint32_t max_redirects = 5,
+                   std::chrono::milliseconds stable_after = std::chrono::milliseconds(0));
   /// From client_options: reconnect (policy, seed, random, TLS failures,
   /// redirects) and connect_timeout.
   explicit reconnect_policy(const client_options& options);
@@ -73,9 +76,10 @@ public:
   /// The current attempt timed out (connect_timer_fired said so).
   bool timed_out() const noexcept { return timed_out_; }
 
-  /// CONNACK accepted: the backoff starts over, and should this connection be
-  /// lost, this broker is tried first.
-  void connected();
+  /// CONNACK accepted at `now_ms`: should this connection be lost, this
+  /// broker is tried first; the backoff starts over once the connection has
+  /// lasted stable_after (see connection_ended).
+  void connected(std::uint64_t now_ms = 0);
   /// CONNACK refused (protocol::connection_refused): `permanent`, another
   /// attempt will not fix it; `retry_with_3_1`, retry at once (with MQTT 3.1).
   void refused(bool permanent, bool retry_with_3_1);
@@ -97,10 +101,15 @@ public:
   /// way (since start or the last CONNACK), give up — unless told to retry
   /// such failures.
   reconnect_step open_failed(bool certificate_rejected = false);
-  /// A connection that opened has ended — refused, lost, timed out waiting
-  /// for CONNACK, closed: give up after a permanent refusal, else retry
-  /// (after a delay; at once to retry with 3.1), else fail.
-  reconnect_step connection_ended();
+  /// A connection that opened has ended at `now_ms` — refused, lost, timed
+  /// out waiting for CONNACK, closed: give up after a permanent refusal, else
+  /// retry (after a delay; at once to retry with 3.1 or to follow a
+  /// redirect), else fail. A connection accepted less than stable_after
+  /// before counts as a failed attempt: the delay goes on growing.
+  reconnect_step connection_ended(std::uint64_t now_ms = 0);
+  /// Connections in a row that the broker accepted and then ended within
+  /// stable_after (0 after one that lasted).
+  std::uint32_t brief_connections() const noexcept { return brief_connections_; }
 
   /// close(), a requested disconnect, or giving up: no more attempts.
   void stop() noexcept { stopped_ = true; }
@@ -124,6 +133,9 @@ private:
   std::size_t detour_origin_ =
       kNotInList;           // the broker of the list that sent the client on a detour
   bool redirected_ = false; // this attempt ended with a followed redirect
+  std::chrono::milliseconds stable_after_;
+  std::uint64_t accepted_at_ms_ = 0;
+  std::uint32_t brief_connections_ = 0;
   backoff backoff_;
   std::chrono::milliseconds connect_timeout_;
   std::vector<broker_url> urls_; // tried in turn (failover)

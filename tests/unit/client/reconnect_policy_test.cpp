@@ -278,6 +278,31 @@ TEST(ReconnectPolicy, AConnackForgetsTheRejections) {
   EXPECT_EQ(policy.open_failed(true).what, kind::give_up);
 }
 
+// --- a connection the broker drops at once is not a success -----------------------
+
+TEST(ReconnectPolicy, AConnectionDroppedSoonAfterConnackKeepsTheBackoffGrowing) {
+  auto policy = reconnect_policy(true, backoff({milliseconds(100), milliseconds(1000), 2.0, 0.0}),
+                                 milliseconds(300), false, true, 5, milliseconds(1000));
+  policy.start({url("a")});
+  std::vector<step> steps;
+  std::uint64_t now = 0;
+  for (int i = 0; i < 4; ++i) {
+    policy.begin_attempt(now);
+    policy.connected(now);
+    now += 5; // accepted, then dropped 5 ms later (a session the broker cannot restore)
+    steps.push_back(policy.connection_ended(now));
+    now += static_cast<std::uint64_t>(steps.back().delay.count());
+  }
+  EXPECT_EQ(steps, (std::vector<step>{retry(milliseconds(100), 1), retry(milliseconds(200), 2),
+                                      retry(milliseconds(400), 3), retry(milliseconds(800), 4)}));
+  EXPECT_EQ(policy.brief_connections(), 4u);
+  // One that lasts starts the backoff over.
+  policy.begin_attempt(now);
+  policy.connected(now);
+  EXPECT_EQ(policy.connection_ended(now + 1000), retry(milliseconds(100), 1));
+  EXPECT_EQ(policy.brief_connections(), 0u);
+}
+
 // --- server redirection (MQTT 5 Use another server 0x9C, Server moved 0x9D) ------
 
 using protocol::server_reference;

@@ -5,6 +5,7 @@
 #include <braid/store/sqlite_store.hpp>
 
 #include "../integration/mosquitto_broker.hpp"
+#include "../integration/scripted_front.hpp"
 #include "../integration/test_certificates.hpp"
 #include "cli_process.hpp"
 #include "fake_broker.hpp"
@@ -876,6 +877,35 @@ TEST(Sub, SharedSubscriptionSplitsTheMessages) {
   std::string err;
   EXPECT_EQ(run({tool, "sub", "-p", port, "-t", "$share/g"}, nullptr, &err), 2);
   EXPECT_NE(err.find("$share/{group}/{filter}"), std::string::npos) << err;
+}
+
+// MQTT 5 server redirection as a user sees it: `braid pub` sent on by a front
+// door reaches the broker it names, and says so; with --no-redirect the
+// refusal ends the run.
+TEST(Redirect, PubFollowsTheBrokerToAnotherServerUnlessToldNot) {
+  mosquitto_broker broker;
+  const auto target = "127.0.0.1:" + broker.port_string();
+  braid::testing::scripted_front front([&](std::size_t) -> std::vector<protocol::packet> {
+    return {braid::testing::redirect_to<protocol::connack>(
+        protocol::reason_code::use_another_server, target)};
+  });
+  subscribed_sub sub({"-p", broker.port_string(), "-V", "5", "-t", "cli/#", "-v", "-C", "1"});
+  std::string err;
+  EXPECT_EQ(run({tool, "pub", "-p", front.port(), "-V", "5", "-t", "cli/x", "-m", "sent on"},
+                nullptr, &err),
+            0)
+      << err;
+  EXPECT_NE(err.find("use another server: following the broker to " + target), std::string::npos)
+      << err;
+  EXPECT_EQ(sub.process.finish(), 0) << sub.process.err();
+  EXPECT_EQ(sub.process.out(), "cli/x sent on\n");
+
+  EXPECT_EQ(run({tool, "pub", "-p", front.port(), "-V", "5", "--no-redirect", "-t", "cli/x", "-m",
+                 "stays"},
+                nullptr, &err),
+            1);
+  EXPECT_NE(err.find("Use another server"), std::string::npos) << err;
+  EXPECT_EQ(front.connections(), 2u);
 }
 
 } // namespace

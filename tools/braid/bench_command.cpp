@@ -1,6 +1,7 @@
 #include "bench_command.hpp"
 
 #include "latency_chart.hpp"
+#include "load_command.hpp"
 #include "message_format.hpp"
 #include "private_broker.hpp"
 #include "runner.hpp"
@@ -223,7 +224,8 @@ int run_bench(const bench_options& b) {
 void add_bench_command(CLI::App& app, int& exit) {
   auto options = std::make_shared<bench_options>();
   auto* cmd = app.add_subcommand(
-      "bench", "run the client comparison benchmark's workloads; prints RESULT lines");
+      "bench", "run the client comparison benchmark's workloads (RESULT lines), or with conn, "
+               "pub, sub or pubsub load a broker with many clients");
   cmd->set_help_flag("--help", "print this help");
   cmd->add_option(
       "-h,--host", options->host,
@@ -243,7 +245,12 @@ void add_bench_command(CLI::App& app, int& exit) {
   cmd->add_flag("--json", options->json, "print one JSON array of results instead");
   cmd->add_flag("--no-progress", options->no_progress,
                 "no progress (a bar on a terminal, else a line a second on stderr)");
-  cmd->callback([options, &exit] { exit = run_bench(*options); });
+  add_load_commands(*cmd, exit);
+  cmd->callback([options, cmd, &exit] {
+    if (cmd->get_subcommands().empty()) { // bench conn|pub|sub|pubsub ran instead
+      exit = run_bench(*options);
+    }
+  });
 }
 
 } // namespace braid::cli

@@ -3,7 +3,8 @@
 // throughput, round-trip latency, large payloads) with its RESULT lines, a
 // progress bar on a terminal, a latency histogram, and --json (one JSON
 // array). With no address given it starts a private mosquitto, or with
-// --target sink the ack-only sink (tools/loadgen/sink.hpp).
+// --target sink the ack-only sink (tools/loadgen/sink.hpp). Its subcommands
+// conn, pub, sub and pubsub are the load generator (load_command.hpp).
 
 #include <CLI/CLI.hpp>
 

@@ -57,13 +57,18 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     // One line, as every other error of the tool, naming the subcommand.
+    // Nested ones too: "braid bench pub".
     std::string program = "braid";
-    if (argc > 1 && std::strncmp(argv[1], "-", 1) != 0) {
-      for (const auto* sub : app.get_subcommands({})) {
-        if (sub->get_name() == argv[1]) {
+    const CLI::App* level = &app;
+    for (int i = 1; i < argc && level != nullptr && std::strncmp(argv[i], "-", 1) != 0; ++i) {
+      const CLI::App* found = nullptr;
+      for (const auto* sub : level->get_subcommands({})) {
+        if (sub->get_name() == argv[i]) {
           program += " " + sub->get_name();
+          found = sub;
         }
       }
+      level = found;
     }
     std::cerr << program << ": " << e.what() << " (see " << program << " --help)\n";
     return braid::cli::exit_usage;

@@ -425,7 +425,8 @@ public:
     impl_->set_message_handler(std::move(handler));
   }
 
-  /// Connection-state events (connected, disconnected, reconnecting, gave up).
+  /// Connection-state events (connected, disconnected, reconnecting, gave up,
+  /// redirected: see connection_event).
   /// Runs on the client's strand.
   void set_state_handler(std::function<void(const connection_event&)> handler) {
     impl_->set_state_handler(std::move(handler));

@@ -598,6 +598,7 @@ TEST_F(Load, ConnHoldsAndPubKeepsItsRate) {
   EXPECT_EQ(j["connections"]["connect_ms"]["count"].number(), 50);
   EXPECT_GE(j["seconds"].number(), 0.5);
   EXPECT_GT(j["memory"]["kb_per_connection"].number(), 0);
+  EXPECT_EQ(j["memory"]["fds_per_connection"].number(), 1); // its socket, nothing else
 
   r = run(at_broker({tool, "bench", "pub", "-c", "2", "--rate", "50", "-d", "1", "-q", "1", "-t",
                      "load/%c", "--json"}));

@@ -214,7 +214,13 @@ std::string load_json(const load_options& o, const load_setup& setup, const load
   j += "}}";
   j += ",\"memory\":{\"rss_kb_start\":" + std::to_string(r.rss_kb_start) +
        ",\"rss_kb_connected\":" + std::to_string(r.rss_kb_connected) + ",\"kb_per_connection\":" +
-       (r.connected > 0 ? fixed(kb_per_connection(r), 2) : std::string("null")) + "}";
+       (r.connected > 0 ? fixed(kb_per_connection(r), 2) : std::string("null")) +
+       ",\"fds_per_connection\":" +
+       (r.connected > 0 ? fixed(static_cast<double>(r.fds_connected - r.fds_start) /
+                                    static_cast<double>(r.connected),
+                                2)
+                        : std::string("null")) +
+       "}";
   j += ",\"fd_limit\":" + std::to_string(r.fd_limit);
   j += ",\"timeline\":[";
   for (std::size_t i = 0; i < r.timeline.size(); ++i) {

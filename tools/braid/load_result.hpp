@@ -37,6 +37,7 @@ struct load_result {
   std::map<std::string, std::uint64_t> reasons;
 
   long rss_kb_start = 0, rss_kb_connected = 0;
+  long fds_start = 0, fds_connected = 0; ///< open file descriptors
   std::uint64_t fd_limit = 0;
   bool interrupted = false; ///< ended by Ctrl-C (or SIGTERM)
 

@@ -117,6 +117,7 @@ public:
     for (std::uint32_t t = 0; t < o_.threads; ++t) {
       workers_.push_back(std::make_unique<load_worker>(plan_, t));
     }
+    result_.fds_start = open_fd_count(); // the workers' own (epoll, eventfd) not counted
     const auto main_role = o_.mode == load_mode::conn  ? load_role::conn
                            : o_.mode == load_mode::sub ? load_role::subscriber
                                                        : load_role::publisher;
@@ -130,6 +131,7 @@ public:
       going = connect_phase(main_role, o_.clients, o_.mode == load_mode::sub);
     }
     result_.rss_kb_connected = current_rss_kb();
+    result_.fds_connected = open_fd_count();
     if (going && sum().connected > 0) {
       main_phase();
     }

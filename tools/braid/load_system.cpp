@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 namespace braid::cli {
@@ -29,6 +30,16 @@ long current_rss_kb() {
     return 0;
   }
   return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+long open_fd_count() {
+  std::error_code ec;
+  long n = 0;
+  for (std::filesystem::directory_iterator it("/proc/self/fd", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    ++n;
+  }
+  return ec ? 0 : n - 1; // less the descriptor that reads the directory
 }
 
 } // namespace braid::cli

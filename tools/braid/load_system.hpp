@@ -14,4 +14,7 @@ std::uint64_t raise_fd_limit();
 /// Resident memory of this process now, in KiB (/proc/self/statm); 0 when unknown.
 long current_rss_kb();
 
+/// File descriptors this process has open now (/proc/self/fd); 0 when unknown.
+long open_fd_count();
+
 } // namespace braid::cli

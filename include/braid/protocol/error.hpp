@@ -35,7 +35,8 @@ enum class errc {
   topic_filter_invalid,         ///< misplaced wildcard in a topic filter
   shared_subscription_invalid,  ///< "$share/group/filter" malformed
   no_topic_filters,             ///< SUBSCRIBE or UNSUBSCRIBE without any topic filter
-  invalid_subscription_options, ///< reserved bits set, retain handling 3, or No Local on a shared subscription
+  invalid_subscription_options, ///< reserved bits set, retain handling 3, or No Local on a shared
+                                ///< subscription
   // --- CONNECT / CONNACK
   protocol_name_mismatch,       ///< protocol name is not "MQIsdp" / "MQTT" for the level
   unsupported_protocol_version, ///< protocol level not 3, 4 or 5

@@ -55,16 +55,11 @@ public:
 
   bool wait_for(kind k, std::size_t n) {
     std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, 10s, [&] { return of(k).size() >= n; });
+    return changed_.wait_for(lock, 10s, [&] { return of_locked(k).size() >= n; });
   }
   std::vector<connection_event> of(kind k) const {
-    std::vector<connection_event> out;
-    for (const auto& e : events_) {
-      if (e.what == k) {
-        out.push_back(e);
-      }
-    }
-    return out;
+    const std::lock_guard lock(mutex_); // the client's thread adds events meanwhile
+    return of_locked(k);
   }
   std::vector<kind> kinds() const {
     const std::lock_guard lock(mutex_);
@@ -76,6 +71,15 @@ public:
   }
 
 private:
+  std::vector<connection_event> of_locked(kind k) const {
+    std::vector<connection_event> out;
+    for (const auto& e : events_) {
+      if (e.what == k) {
+        out.push_back(e);
+      }
+    }
+    return out;
+  }
   static bp::session_config config(std::string id) {
     bp::session_config c;
     c.connect_packet.version = bp::protocol_version::v5;

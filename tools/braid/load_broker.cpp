@@ -19,15 +19,7 @@ std::unique_ptr<private_broker> start_load_broker(std::string& error) {
                    "log_type error\n"
                    "log_type warning\n";
   options.dir_prefix = "braid-load-broker";
-  auto broker = std::make_unique<private_broker>(std::move(options));
-  if (!broker->running()) {
-    error = broker->error();
-    if (!broker->found()) {
-      error += " or give a broker with -h/-p or -L";
-    }
-    return nullptr;
-  }
-  return broker;
+  return start_broker(std::move(options), error);
 }
 
 } // namespace braid::cli

@@ -12,6 +12,11 @@ std::unique_ptr<private_broker> start_private_broker(std::string& error) {
                    "persistence true\n"
                    "persistence_location %DIR%/\n";
   options.dir_prefix = "braid-broker";
+  return start_broker(std::move(options), error);
+}
+
+std::unique_ptr<private_broker> start_broker(mosquitto::private_mosquitto_options options,
+                                             std::string& error) {
   auto broker = std::make_unique<private_broker>(std::move(options));
   if (!broker->running()) {
     error = broker->error();

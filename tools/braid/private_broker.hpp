@@ -15,4 +15,8 @@ using private_broker = mosquitto::private_mosquitto;
 /// Starts it; nullptr and `error` (why, in the tool's words) when it cannot.
 std::unique_ptr<private_broker> start_private_broker(std::string& error);
 
+/// Starts one with `options`; nullptr and `error` when it cannot.
+std::unique_ptr<private_broker> start_broker(mosquitto::private_mosquitto_options options,
+                                             std::string& error);
+
 } // namespace braid::cli

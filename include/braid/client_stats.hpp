@@ -28,10 +28,13 @@ struct client_stats {
   std::array<per_qos, 3> sent{};     ///< PUBLISH written, by QoS (index 0..2), resends not counted
   std::array<per_qos, 3> received{}; ///< messages delivered, by QoS, duplicates not counted
   std::uint64_t resent = 0;          ///< PUBLISH and PUBREL sent again after a reconnect
-  std::uint64_t bytes_written = 0;   ///< MQTT bytes written, every connection
-  std::uint64_t bytes_read = 0;      ///< MQTT bytes read, every connection
-  std::uint64_t connections = 0;     ///< connections a CONNACK accepted
-  std::uint64_t reconnects = 0;      ///< of which after a lost one (connections - 1, or 0)
+  /// Resends of messages already delivered that the replay guard recognised
+  /// and did not deliver again (protocol::session_config::replay_guard).
+  std::uint64_t replays = 0;
+  std::uint64_t bytes_written = 0; ///< MQTT bytes written, every connection
+  std::uint64_t bytes_read = 0;    ///< MQTT bytes read, every connection
+  std::uint64_t connections = 0;   ///< connections a CONNACK accepted
+  std::uint64_t reconnects = 0;    ///< of which after a lost one (connections - 1, or 0)
   /// From the last PINGREQ (keep alive or async_ping) to its PINGRESP.
   std::optional<std::chrono::milliseconds> round_trip{};
 };

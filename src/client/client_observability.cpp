@@ -95,6 +95,7 @@ void client_impl::update_stats() {
     s.received[q] = {c.received[q].messages, c.received[q].payload_bytes};
   }
   s.resent = c.resent;
+  s.replays = c.replays;
   s.bytes_written = io_.bytes_written();
   s.bytes_read = io_.bytes_read();
   s.connections = connections_;

@@ -8,7 +8,7 @@
 namespace braid::store_detail {
 
 constexpr std::int64_t braid_application_id = 0x42524944; // "BRID"
-constexpr std::int64_t format_version = 1;
+constexpr std::int64_t format_version = 2;
 
 // Outgoing messages are a log of segments (see store_impl.hpp). Keys are
 // (sessions.id << 44) | sequence: segments.key names the segment's first
@@ -43,6 +43,12 @@ CREATE TABLE incoming(
   session INTEGER NOT NULL,
   packet_id INTEGER NOT NULL,
   PRIMARY KEY(session, packet_id)) WITHOUT ROWID;
+CREATE TABLE replay_guard(
+  session INTEGER NOT NULL,
+  sequence INTEGER NOT NULL,
+  packet_id INTEGER NOT NULL,
+  digest INTEGER NOT NULL,
+  PRIMARY KEY(session, sequence)) WITHOUT ROWID;
 CREATE TABLE subscriptions(
   session INTEGER NOT NULL,
   position INTEGER NOT NULL,
@@ -58,7 +64,22 @@ CREATE TABLE app_values(
   value BLOB NOT NULL,
   PRIMARY KEY(session, key)) WITHOUT ROWID;
 PRAGMA application_id = 1112688964;
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
+COMMIT;
+)sql";
+
+// Format 1 to 2: the replay guard's memory (the latest incoming QoS 2
+// messages delivered, oldest first by sequence; digest is the 64-bit
+// message_digest stored as a signed integer).
+constexpr const char* upgrade_from_1 = R"sql(
+BEGIN;
+CREATE TABLE replay_guard(
+  session INTEGER NOT NULL,
+  sequence INTEGER NOT NULL,
+  packet_id INTEGER NOT NULL,
+  digest INTEGER NOT NULL,
+  PRIMARY KEY(session, sequence)) WITHOUT ROWID;
+PRAGMA user_version = 2;
 COMMIT;
 )sql";
 

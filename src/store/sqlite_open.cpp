@@ -118,6 +118,11 @@ std::error_code sqlite_store::impl::open_file(std::string& message) {
     message = s.describe("cannot be initialised", rc);
     return commit_error(rc);
   }
+  if (tables != 0 && version == 1 && (rc = s.db.exec(store_detail::upgrade_from_1)) != SQLITE_OK) {
+    s.db.exec("ROLLBACK");
+    message = s.describe("cannot be upgraded to this braid's format", rc);
+    return commit_error(rc);
+  }
   // The quick check reads every page once: damage shows here, not mid-session.
   {
     int prc = SQLITE_OK;
@@ -195,6 +200,10 @@ int sqlite_store::impl::prepare() {
   p(insert_incoming, "INSERT OR IGNORE INTO incoming(session, packet_id) VALUES(?1, ?2)");
   p(delete_incoming, "DELETE FROM incoming WHERE session = ?1 AND packet_id = ?2");
   p(delete_all_incoming, "DELETE FROM incoming WHERE session = ?1");
+  p(insert_replay, "INSERT OR REPLACE INTO replay_guard(session, sequence, packet_id, digest) "
+                   "VALUES(?1, ?2, ?3, ?4)");
+  p(delete_old_replays, "DELETE FROM replay_guard WHERE session = ?1 AND sequence < ?2");
+  p(delete_all_replays, "DELETE FROM replay_guard WHERE session = ?1");
   p(delete_subscriptions, "DELETE FROM subscriptions WHERE session = ?1");
   p(insert_subscription,
     "INSERT INTO subscriptions(session, position, filter, qos, no_local, retain_as_published, "
@@ -324,6 +333,26 @@ int sqlite_store::impl::load(std::error_code& ec, std::string& message) {
                 });
   if (rc != SQLITE_OK) {
     return rc;
+  }
+  std::vector<bp::replay_memory::entry> replays;
+  rc = each_row(db.get(),
+                "SELECT sequence, packet_id, digest FROM replay_guard WHERE session = ?1 ORDER BY "
+                "sequence",
+                {session}, [&](statement& q) {
+                  const auto id = q.integer(1);
+                  if (id < 1 || id > 65535) {
+                    return damaged("a packet id of the replay guard is out of range");
+                  }
+                  replays.push_back(
+                      {static_cast<std::uint16_t>(id), static_cast<std::uint64_t>(q.integer(2))});
+                  replay_next = static_cast<std::uint64_t>(q.integer(0)) + 1;
+                  return SQLITE_OK;
+                });
+  if (rc != SQLITE_OK) {
+    return rc;
+  }
+  for (const auto& e : replays) {
+    mirror.remember_delivered(e, replays.size()); // the session's capacity applies from now on
   }
   return each_row(db.get(),
                   "SELECT filter, qos, no_local, retain_as_published, retain_handling FROM "

@@ -20,6 +20,8 @@ void sqlite_store::impl::forget_staged() {
   clear_records = clear_incoming = clear_subscriptions = subscriptions_changed = false;
   accepted_added = 0;
   value_ops.clear();
+  replay_adds.clear();
+  clear_replays = false;
 }
 
 std::string sqlite_store::impl::describe(std::string_view what, int rc) const {
@@ -123,6 +125,19 @@ void sqlite_store::clear_incoming() {
   impl_->mirror.clear_incoming();
   impl_->incoming_ops.clear();
   impl_->clear_incoming = true;
+  impl_->replay_adds.clear();
+  impl_->clear_replays = true;
+}
+
+void sqlite_store::remember_delivered(bp::replay_memory::entry delivered, std::size_t capacity) {
+  auto& s = *impl_;
+  s.mirror.remember_delivered(delivered, capacity);
+  s.replay_adds.emplace_back(s.replay_next++, delivered);
+  s.replay_keep_from = s.replay_next > capacity ? s.replay_next - capacity : 0;
+}
+
+bool sqlite_store::delivered_before(bp::replay_memory::entry e) const {
+  return impl_->mirror.delivered_before(e);
 }
 
 void sqlite_store::add_subscription(const bp::subscription& s) {
@@ -145,6 +160,8 @@ void sqlite_store::clear(bool keep_subscriptions) {
   impl_->incoming_ops.clear();
   impl_->clear_records = true;
   impl_->accepted_added = 0;
+  impl_->replay_adds.clear();
+  impl_->clear_replays = true;
   if (!keep_subscriptions) {
     impl_->clear_subscriptions = true;
     impl_->subscriptions_changed = false;
@@ -318,6 +335,23 @@ int sqlite_store::impl::write_rest() {
   for (auto it = incoming_ops.begin(); ok() && it != incoming_ops.end(); ++it) {
     auto& st = it->second ? insert_incoming : delete_incoming;
     rc = st.bind(1, session).bind(2, std::int64_t{it->first}).run();
+  }
+  if (ok() && clear_replays) {
+    rc = delete_all_replays.bind(1, session).run();
+  }
+  for (auto it = replay_adds.begin(); ok() && it != replay_adds.end(); ++it) {
+    if (it->first >= replay_keep_from) {
+      rc = insert_replay.bind(1, session)
+               .bind(2, static_cast<std::int64_t>(it->first))
+               .bind(3, std::int64_t{it->second.packet_id})
+               .bind(4, static_cast<std::int64_t>(it->second.digest))
+               .run();
+    }
+  }
+  if (ok() && !replay_adds.empty()) {
+    rc = delete_old_replays.bind(1, session)
+             .bind(2, static_cast<std::int64_t>(replay_keep_from))
+             .run();
   }
   if (ok() && (clear_subscriptions || subscriptions_changed)) {
     rc = delete_subscriptions.bind(1, session).run();

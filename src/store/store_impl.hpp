@@ -81,6 +81,13 @@ struct sqlite_store::impl {
   bool subscriptions_changed = false;
   std::uint64_t accepted_added = 0;
   std::map<std::string, std::optional<protocol::bytes>, std::less<>> value_ops;
+  // The replay guard's memory: rows remembered since the last commit, and
+  // the sequence below which rows are forgotten (only the newest `capacity`
+  // are kept); clear_replays: every row first.
+  std::vector<std::pair<std::uint64_t, protocol::replay_memory::entry>> replay_adds;
+  std::uint64_t replay_next = 1;
+  std::uint64_t replay_keep_from = 0;
+  bool clear_replays = false;
 
   // What a commit does to `segments` and `changed` once it succeeds.
   struct segment_plan {
@@ -94,14 +101,14 @@ struct sqlite_store::impl {
 
   store_detail::statement insert_segment, delete_segment, delete_segments, upsert_change,
       delete_changes, insert_removed, delete_removed, insert_released, delete_released,
-      insert_incoming, delete_incoming, delete_all_incoming, delete_subscriptions,
-      insert_subscription, set_accepted, put_value, delete_value, get_value, begin, commit,
-      rollback;
+      insert_incoming, delete_incoming, delete_all_incoming, insert_replay, delete_old_replays,
+      delete_all_replays, delete_subscriptions, insert_subscription, set_accepted, put_value,
+      delete_value, get_value, begin, commit, rollback;
 
   bool staged() const {
     return !record_ops.empty() || !dead_segments.empty() || !incoming_ops.empty() ||
            clear_records || clear_incoming || subscriptions_changed || accepted_added != 0 ||
-           !value_ops.empty();
+           !value_ops.empty() || !replay_adds.empty() || clear_replays;
   }
   void forget_staged();
   std::string describe(std::string_view what, int rc) const;

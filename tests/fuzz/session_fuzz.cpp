@@ -8,6 +8,10 @@
 //   - an incoming QoS 2 message is delivered once per packet id until PUBREL;
 //   - under manual acknowledgement, unacknowledged() counts the QoS 1/2
 //     deliveries not yet acknowledged (none after the broker lost the session);
+//   - with the replay guard on, a PUBLISH it drops is a resend (DUP 1) of the
+//     latest message delivered with that packet id and QoS, within the last
+//     replay_guard ones, and such a resend is never delivered (checked
+//     against a model of the guard's memory);
 //   - the store commits before the output is taken (make_durable); when a
 //     commit fails, nothing of it goes out, the records that were not durable
 //     complete with the store's error and leave the store, and the rest stays.
@@ -18,7 +22,10 @@
 #include "fuzz_support.hpp"
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
+#include <array>
 #include <bitset>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -66,6 +73,7 @@ private:
     }
     c.manual_acknowledgement = in.ConsumeBool();
     c.unacknowledged_limit = in.ConsumeIntegralInRange<std::uint16_t>(0, 6);
+    c.replay_guard = in.ConsumeBool() ? in.ConsumeIntegralInRange<std::size_t>(1, 6) : 0;
     return c;
   }
 
@@ -83,6 +91,8 @@ private:
 
   void step() {
     ids_before_ = snapshot_ids();
+    const auto replays_before = session_.counters().replays;
+    last_incoming_.reset();
     switch (in_.ConsumeIntegralInRange(0, 17)) {
     case 0: { // raw bytes from the broker
       auto raw = in_.ConsumeBytes<std::uint8_t>(in_.ConsumeIntegralInRange<std::size_t>(0, 16));
@@ -134,6 +144,9 @@ private:
       receive(ack);
       if (accepted && !ack.session_present) {
         delivered_.clear(); // the broker lost the session: ids start afresh
+        for (auto& m : guard_model_) {
+          m.clear(); // and will not resend what it sent before
+        }
       }
       break;
     }
@@ -154,10 +167,14 @@ private:
     }
     case 11: { // a message from the broker
       bp::publish p;
-      p.topic = "a";
+      p.topic = in_.PickValueInArray({"a", "b"});
       p.qos = static_cast<bp::qos>(in_.ConsumeIntegralInRange(0, 2));
       p.packet_id = p.qos == bp::qos::at_most_once ? 0 : id();
       p.dup = p.qos != bp::qos::at_most_once && in_.ConsumeBool();
+      if (in_.ConsumeBool()) {
+        p.payload = bp::shared_bytes{in_.ConsumeIntegralInRange<std::uint8_t>(0, 3)};
+      }
+      last_incoming_ = p;
       receive(p);
       break;
     }
@@ -218,10 +235,56 @@ private:
         }
       }
     }
+    check_replay_guard(replays_before);
     require(session_.unacknowledged() == unacknowledged_,
             "unacknowledged() is not the deliveries waiting for acknowledge()");
     require(session_.in_flight() <= session_.config().window,
             "more QoS 1/2 publishes in flight than the window");
+  }
+
+  // The replay guard against a model of its memory: per QoS, the messages
+  // delivered, newest last, at most replay_guard of them.
+  struct seen {
+    std::uint16_t id;
+    std::string topic;
+    std::vector<std::uint8_t> payload;
+  };
+  bool model_matches(const bp::publish& p) const {
+    const auto& m = guard_model_[static_cast<std::size_t>(p.qos) - 1];
+    for (auto it = m.rbegin(); it != m.rend(); ++it) {
+      if (it->id == p.packet_id) {
+        return it->topic == p.topic && std::equal(it->payload.begin(), it->payload.end(),
+                                                  p.payload.begin(), p.payload.end());
+      }
+    }
+    return false;
+  }
+  void check_replay_guard(std::uint64_t replays_before) {
+    const auto capacity = session_.config().replay_guard;
+    if (capacity == 0) {
+      require(session_.counters().replays == 0, "the replay guard dropped a message while off");
+      return;
+    }
+    if (session_.counters().replays != replays_before) {
+      require(session_.counters().replays == replays_before + 1 && last_incoming_ &&
+                  last_incoming_->dup && model_matches(*last_incoming_),
+              "the replay guard dropped a message that was not a resend of one delivered");
+    }
+    for (const auto& a : session_.actions()) {
+      const auto* m = std::get_if<bp::message_received>(&a);
+      if (m == nullptr || m->message.qos == bp::qos::at_most_once) {
+        continue;
+      }
+      require(!m->message.dup || !model_matches(m->message),
+              "the replay guard delivered a resend of a message already delivered");
+      auto& model = guard_model_[static_cast<std::size_t>(m->message.qos) - 1];
+      model.push_back({m->message.packet_id,
+                       m->message.topic,
+                       {m->message.payload.begin(), m->message.payload.end()}});
+      if (model.size() > capacity) {
+        model.erase(model.begin());
+      }
+    }
   }
 
   // As the client does before writing: commit, sometimes failing.
@@ -304,6 +367,8 @@ private:
   bp::session session_;
   std::uint64_t now_ = 1'000;
   std::set<std::uint16_t> delivered_;
+  std::optional<bp::publish> last_incoming_;     // this step's PUBLISH from the broker
+  std::array<std::vector<seen>, 2> guard_model_; // QoS 1, QoS 2
   std::size_t unacknowledged_ = 0; // manual acknowledgement: deliveries not acknowledged
   std::bitset<65536> ids_before_;
 };

@@ -1,9 +1,9 @@
 // Persistent sessions through connections that are cut again and again, and
-// a stalled link found by keep alive (see tcp_proxy.hpp).
+// a stalled link found by keep alive (see tools/fault_proxy).
 #include <braid/client.hpp>
 
+#include "fault_proxy.hpp"
 #include "mosquitto_broker.hpp"
-#include "tcp_proxy.hpp"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <gtest/gtest.h>
@@ -15,7 +15,7 @@ namespace {
 
 namespace bp = braid::protocol;
 using braid::testing::mosquitto_broker;
-using braid::testing::tcp_proxy;
+using tcp_proxy = braid::fault::fault_proxy;
 
 constexpr int messages_per_qos = 5'000;
 

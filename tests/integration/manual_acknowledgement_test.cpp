@@ -5,8 +5,8 @@
 #include <braid/client.hpp>
 #include <braid/store/sqlite_store.hpp>
 
+#include "fault_proxy.hpp"
 #include "mosquitto_broker.hpp"
-#include "tcp_proxy.hpp"
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,7 +21,7 @@ namespace {
 
 namespace bp = braid::protocol;
 using braid::testing::mosquitto_broker;
-using braid::testing::tcp_proxy;
+using tcp_proxy = braid::fault::fault_proxy;
 
 bp::session_config manual(std::string id, bp::protocol_version v, std::uint16_t limit) {
   bp::session_config c;

@@ -2,8 +2,8 @@
 // against mosquitto.
 #include <braid/client.hpp>
 
+#include "fault_proxy.hpp"
 #include "mosquitto_broker.hpp"
-#include "tcp_proxy.hpp"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <gtest/gtest.h>
@@ -17,7 +17,7 @@ namespace {
 
 namespace bp = braid::protocol;
 using braid::testing::mosquitto_broker;
-using braid::testing::tcp_proxy;
+using tcp_proxy = braid::fault::fault_proxy;
 
 struct logged {
   log_level level;

@@ -198,6 +198,7 @@ std::string connection_options::broker_url() const {
 }
 
 bool connection_options::make_session_config(bp::session_config& out, std::string& error) const {
+  out.replay_guard = replay_guard;
   auto& c = out.connect_packet;
   if (version == "31" || version == "mqttv31") {
     c.version = bp::protocol_version::v3_1;

@@ -51,6 +51,7 @@ struct connection_options {
   std::string store_path;            // --store: the durable session store
   std::string store_sync = "os";     // --store-sync os|disk
   std::string broker_id = "default"; // --broker-id: the store's name for the broker
+  std::size_t replay_guard = 0;      // --replay-guard (braid sub): session_config::replay_guard
 
   /// The topic of -L's path (mqtt://host/topic), percent-decoded; empty
   /// when -L has none. Set by resolve_url.

@@ -48,6 +48,9 @@ std::string stats_line(const client_stats& now, const client_stats& before, doub
                      ", offline " + std::to_string(now.offline_queued) + ", receive queue " +
                      std::to_string(now.receive_queue) + ", resent " + std::to_string(now.resent) +
                      ", reconnects " + std::to_string(now.reconnects);
+  if (now.replays > 0) {
+    line += ", replays not delivered " + std::to_string(now.replays);
+  }
   if (now.round_trip) {
     line += ", round trip " + std::to_string(now.round_trip->count()) + " ms";
   }

@@ -344,6 +344,13 @@ void add_sub_command(CLI::App& app, int& exit) {
   cmd->add_flag("-E,--exit-after-subscribe", options->exit_after_subscribe,
                 "exit once subscribed (a persistent session then keeps the messages)");
   cmd->add_flag("-N,--no-newline", options->no_newline, "do not end messages with a newline");
+  cmd->add_flag("--replay-guard{" + std::to_string(bp::session_config::default_replay_guard) + "}",
+                options->connection.replay_guard,
+                "do not print a message the broker sends again after its exchange was over "
+                "(DUP 1, same packet id, topic and payload as the last message with that id); "
+                "=N remembers the last N messages of each QoS (default " +
+                    std::to_string(bp::session_config::default_replay_guard) +
+                    "). Kept in --store across restarts (QoS 2)");
   options->connection.add_to(*cmd);
   cmd->callback([options, &exit] { exit = run_sub(*options); });
 }

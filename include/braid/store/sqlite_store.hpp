@@ -11,8 +11,10 @@
 //
 // What it keeps, per (broker identity, client id): outgoing QoS 1/2 messages
 // queued and in flight (topic, payload, QoS, retain, MQTT 5 properties,
-// packet id, state), incoming QoS 2 packet ids awaiting PUBREL, the
-// subscriptions to restore, and values of the application's own (put/get).
+// packet id, state), incoming QoS 2 packet ids awaiting PUBREL, the replay
+// guard's memory (session_config::replay_guard: the latest QoS 2 messages
+// delivered, by packet id and digest), the subscriptions to restore, and
+// values of the application's own (put/get).
 // Opening loads all of it; the session then resends per the MQTT rules and
 // completes nothing twice. A clean start clears it all except the
 // application's values.
@@ -98,6 +100,8 @@ public:
   bool remove_incoming(std::uint16_t packet_id) override;
   std::size_t incoming_count() const override;
   void clear_incoming() override;
+  void remember_delivered(protocol::replay_memory::entry delivered, std::size_t capacity) override;
+  bool delivered_before(protocol::replay_memory::entry e) const override;
   void add_subscription(const protocol::subscription& s) override;
   void remove_subscription(std::string_view filter) override;
   std::vector<protocol::subscription> subscriptions() const override;

@@ -112,6 +112,7 @@ bool memory_store::remove_incoming(std::uint16_t packet_id) {
 void memory_store::clear_incoming() {
   incoming_.clear();
   incoming_count_ = 0;
+  replays_.clear();
 }
 
 void memory_store::add_subscription(const subscription& s) {
@@ -138,6 +139,7 @@ void memory_store::clear(bool keep_subscriptions) {
   live_ = 0;
   incoming_.clear();
   incoming_count_ = 0;
+  replays_.clear();
   if (!keep_subscriptions) {
     subscriptions_.clear();
   }

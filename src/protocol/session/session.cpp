@@ -410,7 +410,8 @@ void session::lose_session(connected& event) {
   release_order_.clear();
   // Republished messages go before the ones queued after them.
   queue_.push_front(requeue);
-  store_.clear_incoming();
+  store_.clear_incoming(); // and the replay guard's memory of QoS 2 messages
+  qos1_delivered_.reset();
   // The broker will not send the held messages again: their acknowledgements have nowhere to go.
   held_.clear();
   unacknowledged_ = 0;

@@ -158,6 +158,10 @@ void session::on_publish(struct publish& p) {
       (p.qos == qos::exactly_once && store_.contains_incoming(p.packet_id) &&
        (p.dup || !config_.dup_flag_marks_resends)) ||
       (held && p.dup && find_held(p.qos, p.packet_id) != nullptr);
+  if (config_.replay_guard != 0 && !resend_of_a_delivered_message && is_replay(p)) {
+    answer_replay(p);
+    return;
+  }
   if (config_.take_message && !resend_of_a_delivered_message && !config_.take_message(p)) {
     return;
   }
@@ -201,7 +205,49 @@ void session::deliver(struct publish& p) {
   auto& c = counters_.received[static_cast<std::size_t>(p.qos)];
   ++c.messages;
   c.payload_bytes += p.payload.size();
+  if (config_.replay_guard != 0 && p.qos != qos::at_most_once) {
+    const replay_memory::entry e{p.packet_id, message_digest(p.topic, p.payload)};
+    if (p.qos == qos::exactly_once) {
+      store_.remember_delivered(e, config_.replay_guard);
+    } else {
+      if (!qos1_delivered_) {
+        qos1_delivered_ = std::make_unique<replay_memory>();
+      }
+      qos1_delivered_->remember(e, config_.replay_guard);
+    }
+  }
   actions_.emplace_back(message_received{std::move(p)});
+}
+
+// The replay guard (session_config::replay_guard): a resend (DUP 1) of the
+// latest message delivered with this packet id, whose exchange is over (a
+// QoS 2 id awaiting PUBREL is a resend the usual way, answered above).
+bool session::is_replay(const struct publish& p) const {
+  if (!p.dup || p.qos == qos::at_most_once) {
+    return false;
+  }
+  if (p.qos == qos::exactly_once && store_.contains_incoming(p.packet_id)) {
+    return false;
+  }
+  const replay_memory::entry e{p.packet_id, message_digest(p.topic, p.payload)};
+  return p.qos == qos::exactly_once ? store_.delivered_before(e)
+                                    : qos1_delivered_ && qos1_delivered_->matches(e);
+}
+
+// Acknowledged as a new message would be, without delivering it: PUBACK, or
+// PUBREC with the id awaiting its PUBREL (which then gets PUBCOMP).
+void session::answer_replay(const struct publish& p) {
+  ++counters_.replays;
+  if (p.qos == qos::at_least_once) {
+    write(puback{p.packet_id, reason_code::success, {}});
+    return;
+  }
+  if (store_.incoming_count() >= our_receive_maximum()) {
+    fail_connection(session_errc::receive_maximum_exceeded, reason_code::receive_maximum_exceeded);
+    return;
+  }
+  store_.add_incoming(p.packet_id); // durable before PUBREC goes out
+  write(pubrec{p.packet_id, reason_code::success, {}});
 }
 
 // PUBCOMP for every PUBREL, also for an id we do not know (3.1.1 4.3.3).

@@ -2,6 +2,7 @@
 // and a crash of the process (the commit is the line), removal, clean start,
 // keys, the application's values, damaged, foreign and locked files, and
 // commits that fail (a full or failing disk, through a faulty VFS).
+#include <braid/protocol/encoder.hpp>
 #include <braid/protocol/session/session.hpp>
 #include <braid/store/sqlite_store.hpp>
 
@@ -396,6 +397,88 @@ TEST_F(SqliteStore, ASessionResumesFromTheStore) {
   EXPECT_EQ(id, 7u); // after the last stored sequence
 }
 
+// The replay guard's memory (session_config::replay_guard) is part of the
+// session: the newest `capacity` entries survive reopening, in order.
+TEST_F(SqliteStore, TheReplayGuardsMemorySurvivesReopeningUpToItsCapacity) {
+  {
+    sqlite_store s(options());
+    for (std::uint16_t id = 1; id <= 4; ++id) {
+      s.remember_delivered({id, 100u + id}, 3);
+    }
+    ASSERT_FALSE(s.flush());
+    s.remember_delivered({5, 105}, 3); // a second commit forgets id 2's row
+    ASSERT_FALSE(s.flush());
+  }
+  EXPECT_EQ(rows_in("replay_guard"), 3);
+  {
+    sqlite_store s(options());
+    EXPECT_FALSE(s.delivered_before({1, 101}));
+    EXPECT_FALSE(s.delivered_before({2, 102}));
+    EXPECT_TRUE(s.delivered_before({3, 103}));
+    EXPECT_TRUE(s.delivered_before({5, 105}));
+    EXPECT_FALSE(s.delivered_before({5, 104}));
+    EXPECT_FALSE(s.dirty());
+    s.remember_delivered({3, 999}, 3); // id 3 now stands for another message
+    ASSERT_FALSE(s.flush());
+  }
+  EXPECT_EQ(rows_in("replay_guard"), 3);
+  sqlite_store s(options());
+  EXPECT_FALSE(s.delivered_before({3, 103}));
+  EXPECT_TRUE(s.delivered_before({3, 999}));
+  EXPECT_TRUE(s.delivered_before({4, 104}));
+  EXPECT_TRUE(s.delivered_before({5, 105}));
+}
+
+TEST_F(SqliteStore, ALostSessionOrACleanStartForgetsTheReplayGuardsMemory) {
+  {
+    sqlite_store s(options());
+    s.remember_delivered({1, 1}, 10);
+    s.remember_delivered({2, 2}, 10);
+    ASSERT_FALSE(s.flush());
+    s.clear_incoming(); // the broker lost the session
+    s.remember_delivered({3, 3}, 10);
+    ASSERT_FALSE(s.flush());
+  }
+  {
+    sqlite_store s(options());
+    EXPECT_FALSE(s.delivered_before({1, 1}));
+    EXPECT_TRUE(s.delivered_before({3, 3}));
+    s.clear(true);
+    ASSERT_FALSE(s.flush());
+  }
+  EXPECT_EQ(rows_in("replay_guard"), 0);
+}
+
+// A store written before the replay guard (format 1) opens, and from then
+// on keeps the guard's memory too.
+TEST_F(SqliteStore, AStoreOfTheFirstFormatIsUpgraded) {
+  {
+    sqlite_store s(options());
+    s.add_incoming(9);
+    ASSERT_FALSE(s.flush());
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE replay_guard; PRAGMA user_version = 1", nullptr, nullptr,
+                           nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  {
+    sqlite_store s(options());
+    EXPECT_TRUE(s.contains_incoming(9));
+    s.remember_delivered({9, 42}, 10);
+    ASSERT_FALSE(s.flush());
+  }
+  {
+    sqlite_store s(options());
+    EXPECT_TRUE(s.delivered_before({9, 42}));
+    EXPECT_TRUE(s.contains_incoming(9));
+  }
+  EXPECT_EQ(rows_in("replay_guard"), 1);
+}
+
 // Messages live in segments (one per commit) with later changes and
 // removals as rows: removing from the middle and the ends of segments,
 // across segments, with gaps in the sequences, changing old messages, and
@@ -565,7 +648,7 @@ TEST_F(SqliteStore, AStoreOfANewerFormatIsRefused) {
   { sqlite_store s(options()); }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 2", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "PRAGMA user_version = 3", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
   auto [ec, message] = open_fails(options());
   EXPECT_EQ(ec, store_errc::newer_format);
@@ -704,6 +787,46 @@ TEST_F(SqliteStore, ASessionFailsOnlyThePublishesThatWereNotDurable) {
   testing::faulty_vfs::fault = SQLITE_OK;
   ASSERT_FALSE(session.make_durable(0));
   EXPECT_EQ(s.sequences(), sequence_list{kept});
+}
+
+// A restart of the client between a QoS 2 exchange and the broker's replay
+// of it: the replay guard's memory comes back from the file.
+TEST_F(SqliteStore, TheReplayGuardRecognisesAReplayAfterARestartOfTheClient) {
+  auto config = session_config(false);
+  config.replay_guard = 16;
+  bp::publish m = record(1, "once", q2, 21).message;
+  const auto feed = [](bp::session& session, const bp::packet& p) {
+    bp::output_buffer out;
+    ASSERT_FALSE(bp::encode(p, bp::protocol_version::v3_1_1, out));
+    session.bytes_received(out.view(), 0);
+  };
+  const auto delivered = [](bp::session& session) {
+    std::size_t n = 0;
+    for (const auto& a : session.actions()) {
+      n += std::holds_alternative<bp::message_received>(a) ? 1u : 0u;
+    }
+    session.clear_actions();
+    return n;
+  };
+  {
+    sqlite_store s(options());
+    bp::session session(config, s);
+    session.connection_opened(0);
+    feed(session, bp::connack{});
+    feed(session, m);
+    EXPECT_EQ(delivered(session), 1u);
+    feed(session, bp::pubrel{21});
+    ASSERT_FALSE(session.make_durable(0));
+  }
+  sqlite_store s(options());
+  bp::session session(config, s);
+  session.connection_opened(0);
+  feed(session, bp::connack{true});
+  delivered(session);
+  m.dup = true;
+  feed(session, m);
+  EXPECT_EQ(delivered(session), 0u);
+  EXPECT_EQ(session.counters().replays, 1u);
 }
 
 } // namespace

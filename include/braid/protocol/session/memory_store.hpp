@@ -27,6 +27,12 @@ public:
   bool remove_incoming(std::uint16_t packet_id) override;
   std::size_t incoming_count() const override { return incoming_count_; }
   void clear_incoming() override;
+  void remember_delivered(replay_memory::entry delivered, std::size_t capacity) override {
+    replays_.remember(delivered, capacity);
+  }
+  bool delivered_before(replay_memory::entry e) const override { return replays_.matches(e); }
+  /// The replay guard's memory, oldest first.
+  std::vector<replay_memory::entry> delivered() const { return replays_.entries(); }
 
   void add_subscription(const subscription& s) override;
   void remove_subscription(std::string_view filter) override;
@@ -59,6 +65,7 @@ private:
   std::size_t live_ = 0;
   id_set incoming_; // 8 KiB from the first incoming QoS 2 message on
   std::size_t incoming_count_ = 0;
+  replay_memory replays_; // empty unless the replay guard is on
   std::vector<subscription> subscriptions_;
 };
 

@@ -148,6 +148,46 @@ struct session_config {
   /// 2.0.11 sends past the Receive Maximum once it releases messages it had
   /// queued) can go past it by what one read held; it is not disconnected.
   std::uint16_t unacknowledged_limit = 100;
+  /// The replay guard: how many delivered messages of each QoS (1 and 2) the
+  /// session remembers, so that a broker's resend of a message whose
+  /// exchange is already over is not delivered again. 0 (the default): off.
+  ///
+  /// MQTT frees a packet id once its exchange is over (PUBACK; PUBCOMP for
+  /// QoS 2), so a PUBLISH that comes later with the id is a new message. Yet
+  /// a broker may send one it already completed again, with DUP 1: mosquitto
+  /// does, after a cut or a restart from its saved state, and a QoS 2
+  /// message then reaches the application twice. With the guard on, a
+  /// PUBLISH with DUP 1 whose packet id and digest (message_digest of topic
+  /// and payload) match the latest message delivered with that id is
+  /// acknowledged as the protocol requires (PUBACK; PUBREC, then PUBCOMP for
+  /// the PUBREL) and not delivered; session_counters::replays counts it. A
+  /// PUBLISH with DUP 0 is always delivered: brokers reuse ids for new
+  /// messages.
+  ///
+  /// The memory of QoS 2 messages is part of the session's state: the store
+  /// keeps it (a sqlite_store across a restart of the client). That of QoS 1
+  /// lives in this session object only: after a restart the broker's resends
+  /// of QoS 1 messages are delivered again (at least once still holds).
+  ///
+  /// The risk: a new message is dropped if it has the same packet id, topic
+  /// and payload as the latest message delivered with that id, and its first
+  /// transmission was lost (so the broker resent it with DUP 1). A broker
+  /// that hands out ids in turn (mosquitto) reuses an id only after 65,535
+  /// other messages, past what the guard remembers, unless it restarts
+  /// from state saved earlier (and then a message with the same id, topic
+  /// and payload is most often the very message sent again). So this takes
+  /// a broker that went back in its ids, an application that sends identical
+  /// messages on one topic, and a cut at that very message.
+  ///
+  /// Sizing: a broker that restarts from its saved state replays what was in
+  /// flight when it saved, so the guard must remember every message
+  /// delivered since: the message rate times the broker's save interval
+  /// (mosquitto: autosave_interval). Keep it below 65,535, so that an id
+  /// handed out in turn is forgotten before it comes round again.
+  /// default_replay_guard (16,384, 256 KiB a QoS) covers four seconds at
+  /// 4,000 messages a second.
+  std::size_t replay_guard = 0;
+  static constexpr std::size_t default_replay_guard = 16'384;
   /// MQTT 5 enhanced authentication; not owned, must outlive the session.
   authenticator* auth = nullptr;
 };
@@ -166,6 +206,9 @@ struct session_counters {
   std::array<per_qos, 3> received{};
   /// PUBLISH (DUP) and PUBREL packets resent after a reconnect.
   std::uint64_t resent = 0;
+  /// Resends of messages already delivered that the replay guard recognised
+  /// and did not deliver again (session_config::replay_guard).
+  std::uint64_t replays = 0;
   /// Milliseconds from the last PINGREQ to its PINGRESP; nullopt until one came.
   std::optional<std::uint64_t> round_trip_ms{};
   bool operator==(const session_counters&) const = default;
@@ -407,6 +450,8 @@ private:
   void dispatch(packet& p, std::uint64_t now_ms);
   void on_publish(struct publish& p);
   void deliver(struct publish& p);
+  bool is_replay(const struct publish& p) const;
+  void answer_replay(const struct publish& p);
   bool resolve_topic_alias(struct publish& p);
   std::uint16_t our_topic_alias_maximum() const noexcept;
   std::uint16_t our_receive_maximum() const noexcept;
@@ -470,6 +515,9 @@ private:
   std::unique_ptr<alias_table> aliases_;
   std::vector<held_message> held_; // delivered, waiting for acknowledge()
   std::size_t unacknowledged_ = 0; // deliveries in held_
+  // The replay guard's memory of QoS 1 messages (QoS 2's is in the store);
+  // made at the first one.
+  std::unique_ptr<replay_memory> qos1_delivered_;
 
   bool had_session_ = false; // a CONNACK accepted with clean start off
   std::uint64_t now_ms_ = 0; // the time given with the input being handled

@@ -11,6 +11,7 @@
 // original order.
 
 #include <braid/protocol/packets.hpp>
+#include <braid/protocol/session/replay_memory.hpp>
 
 #include <cstdint>
 #include <system_error>
@@ -59,15 +60,25 @@ public:
   /// Returns whether the id was there.
   virtual bool remove_incoming(std::uint16_t packet_id) = 0;
   virtual std::size_t incoming_count() const = 0;
-  /// Forgets every incoming id (the broker lost the session).
+  /// Forgets every incoming id and the replay guard's memory (the broker
+  /// lost the session: it will not resend what it sent before).
   virtual void clear_incoming() = 0;
+
+  /// The replay guard's memory of the incoming QoS 2 messages delivered
+  /// (session_config::replay_guard; see replay_memory). It belongs to the
+  /// session: a durable store keeps it across a restart of the client, in
+  /// the same commit as the incoming id of the message.
+  virtual void remember_delivered(replay_memory::entry delivered, std::size_t capacity) = 0;
+  /// Whether the latest message delivered with this packet id had this digest.
+  virtual bool delivered_before(replay_memory::entry e) const = 0;
 
   /// Subscriptions to restore when the broker has lost the session.
   virtual void add_subscription(const subscription& s) = 0;
   virtual void remove_subscription(std::string_view filter) = 0;
   virtual std::vector<subscription> subscriptions() const = 0;
 
-  /// Forgets the messages and incoming ids (a clean start); keeps subscriptions
+  /// Forgets the messages, incoming ids and the replay guard's memory (a
+  /// clean start); keeps subscriptions
   /// when `keep_subscriptions`.
   virtual void clear(bool keep_subscriptions) = 0;
 

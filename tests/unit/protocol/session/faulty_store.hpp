@@ -46,6 +46,11 @@ public:
     changed_ = true;
     mem_.clear_incoming();
   }
+  void remember_delivered(replay_memory::entry e, std::size_t capacity) override {
+    changed_ = true;
+    mem_.remember_delivered(e, capacity);
+  }
+  bool delivered_before(replay_memory::entry e) const override { return mem_.delivered_before(e); }
   void add_subscription(const subscription& s) override {
     changed_ = true;
     mem_.add_subscription(s);

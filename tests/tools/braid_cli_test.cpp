@@ -609,6 +609,36 @@ TEST(Reconnect, ABrokerBreakingTheProtocolIsReportedThenGivenUp) {
   EXPECT_EQ(sub.err().rfind("braid sub: connection lost (", 0), 0u) << sub.err();
 }
 
+// A broker that sends a QoS 2 message, releases it, then sends it again with
+// DUP 1 under the same packet id (as mosquitto does after a restart), then a
+// QoS 0 message: printed twice, unless --replay-guard holds the replay back.
+TEST(Sub, ReplayGuardDoesNotPrintABrokersReplayOfACompletedMessage) {
+  const std::string publish_7("\x34\x06\x00\x01t\x00\x07m", 8);
+  const std::string replay_7("\x3c\x06\x00\x01t\x00\x07m", 8);
+  const std::string pubrel_7("\x62\x02\x00\x07", 4);
+  const std::string last("\x30\x07\x00\x01tlast", 9);
+  const std::string script = publish_7 + pubrel_7 + replay_7 + pubrel_7 + last;
+  for (const bool guard : {false, true}) {
+    braid::testing::fake_broker broker(script);
+    args a{tool, "sub", "-p", broker.port_string(), "-t", "t", "-q", "2", "-C", "2", "-W", "10"};
+    if (guard) {
+      a.push_back("--replay-guard");
+    }
+    std::string out, err;
+    EXPECT_EQ(run(a, &out, &err), 0) << err;
+    EXPECT_EQ(out, guard ? "m\nlast\n" : "m\nm\n") << err;
+  }
+  // The memory's size is an option of its own; 0 is no guard.
+  braid::testing::fake_broker broker(script);
+  std::string out, err;
+  EXPECT_EQ(run({tool, "sub", "-p", broker.port_string(), "-t", "t", "-q", "2", "-C", "2", "-W",
+                 "10", "--replay-guard=0"},
+                &out, &err),
+            0)
+      << err;
+  EXPECT_EQ(out, "m\nm\n") << err;
+}
+
 // braid sub | head -1: the closed pipe ends the run quietly with 0, as
 // mosquitto_sub does (not SIGPIPE).
 TEST(Sub, ClosedStdoutEndsTheRunQuietly) {

@@ -14,10 +14,20 @@
 
 namespace {
 
-// CLI11's help with one change: an option taking a range of values (-D takes
-// 3 or 4) shows its type name alone, which names them, instead of "x 3".
+// CLI11's help with two changes: an option taking a range of values (-D
+// takes 3 or 4) shows its type name alone, which names them, instead of
+// "x 3"; a flag that may take a value (--replay-guard[=N]) shows "[=N]"
+// instead of its default in braces.
 class help_formatter : public CLI::Formatter {
 public:
+  std::string make_option_name(const CLI::Option* opt, bool is_positional) const override {
+    auto name = CLI::Formatter::make_option_name(opt, is_positional);
+    const auto brace = name.find('{');
+    if (brace != std::string::npos) {
+      name.replace(brace, name.find('}', brace) - brace + 1, "[=N]");
+    }
+    return name;
+  }
   std::string make_option_opts(const CLI::Option* opt) const override {
     if (opt->get_expected_min() > 1 && opt->get_expected_max() != opt->get_expected_min() &&
         opt->get_expected_max() != CLI::detail::expected_max_vector_size) {

@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("-V,--mqtt-version", o.version, "31, 311 (default) or 5")
       ->check(CLI::IsMember({"31", "311", "5"}));
+  app.add_option("--rate", o.rate,
+                 "messages a second per QoS (default: as fast as one in flight allows)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--payload-size", o.payload_size, "bytes per message (default 16)")
       ->check(CLI::Range(8, 1 << 20));
   app.add_option("--drain", o.drain_s,
@@ -76,6 +79,7 @@ int main(int argc, char** argv) {
          << (o.messages != 0 ? "--messages " + std::to_string(o.messages)
                              : "--seconds " + std::to_string(static_cast<long>(o.seconds)))
          << " --faults " << join(faults) << (guard ? " --replay-guard" : "")
+         << (o.rate > 0 ? " --rate " + std::to_string(static_cast<long>(o.rate)) : "")
          << (o.broker.empty() ? "" : " --broker " + o.broker);
   std::cout << "soak: seed " << o.seed << " (again: " << replay.str() << ")\n"
             << "soak: replay guard " << (guard ? "on (" + std::to_string(guard_size) + ")" : "off")

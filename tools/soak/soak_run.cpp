@@ -7,6 +7,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <signal.h>
 #include <unistd.h>
 
@@ -117,6 +118,7 @@ private:
     std::string topic;
     soak_ledger ledger;
     std::unique_ptr<client> publisher;
+    std::unique_ptr<asio::steady_timer> pacer; // --rate
     std::uint64_t next = 1;
     bool stopping = false;
     bool in_flight = false;
@@ -176,6 +178,7 @@ private:
           s.ledger.broker_acknowledged(r->packet_id);
         }
       };
+      s.pacer = std::make_unique<asio::steady_timer>(io_);
       s.publisher = std::make_unique<client>(
           io_.get_executor(), session(prefix + "-pub" + std::to_string(i + 1)), std::move(co));
     }
@@ -236,6 +239,7 @@ private:
   }
 
   void start_publishers() {
+    publishing_since_ = clock_type::now();
     for (auto& s : streams_) {
       s.publisher->async_connect(url(), [this, &s](error_code ec, const bp::connack&) {
         if (ec) {
@@ -249,6 +253,29 @@ private:
 
   void publish_next(stream& s) {
     if (s.stopping || s.in_flight || (o_.messages != 0 && s.next > o_.messages)) {
+      return;
+    }
+    if (o_.rate > 0) {
+      // Message n is due (n - 1) / rate seconds after the start.
+      const auto due =
+          publishing_since_ +
+          std::chrono::duration_cast<clock_type::duration>(
+              std::chrono::duration<double>(static_cast<double>(s.next - 1) / o_.rate));
+      if (due > clock_type::now()) {
+        s.pacer->expires_at(due);
+        s.pacer->async_wait([this, &s](error_code ec) {
+          if (!ec) {
+            publish_now(s);
+          }
+        });
+        return;
+      }
+    }
+    publish_now(s);
+  }
+
+  void publish_now(stream& s) {
+    if (s.stopping || (o_.messages != 0 && s.next > o_.messages)) {
       return;
     }
     const auto n = s.next++;
@@ -332,7 +359,11 @@ private:
     };
     while (!over()) {
       const auto f = plan.next();
-      pause(f.after_s, start);
+      const double left =
+          o_.messages != 0
+              ? f.after_s
+              : o_.seconds - std::chrono::duration<double>(clock_type::now() - start).count();
+      pause(std::min(f.after_s, left), start);
       if (over()) {
         break;
       }
@@ -416,6 +447,7 @@ private:
   std::unique_ptr<client> subscriber_;
   std::array<int, 5> struck_{};
   clock_type::time_point next_progress_;
+  clock_type::time_point publishing_since_;
   std::thread io_thread_;
 };
 

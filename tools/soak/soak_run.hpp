@@ -26,6 +26,7 @@ struct soak_options {
   int max_inflight = 20; ///< the private mosquitto's max_inflight_messages (0: no limit)
   std::string version = "311";
   std::size_t payload_size = 16;
+  double rate = 0;     ///< messages a second per QoS; 0: as fast as the window allows
   double drain_s = 60; ///< at most this long for what is in flight to arrive
   bool verbose = false;
 };

@@ -144,9 +144,6 @@ private:
       receive(ack);
       if (accepted && !ack.session_present) {
         delivered_.clear(); // the broker lost the session: ids start afresh
-        for (auto& m : guard_model_) {
-          m.clear(); // and will not resend what it sent before
-        }
       }
       break;
     }
@@ -271,6 +268,13 @@ private:
               "the replay guard dropped a message that was not a resend of one delivered");
     }
     for (const auto& a : session_.actions()) {
+      if (const auto* c = std::get_if<bp::connected>(&a); c && !c->ack.session_present) {
+        // The broker lost the session (a CONNACK from case 6 or from raw
+        // bytes): it will not resend what it sent before.
+        for (auto& model : guard_model_) {
+          model.clear();
+        }
+      }
       const auto* m = std::get_if<bp::message_received>(&a);
       if (m == nullptr || m->message.qos == bp::qos::at_most_once) {
         continue;

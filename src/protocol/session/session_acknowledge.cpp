@@ -53,9 +53,18 @@ void session::answer(qos q, std::uint16_t packet_id, reason_code reason) {
 void session::hold(struct publish& p) {
   const auto id = p.packet_id;
   auto* held = find_held(p.qos, id);
-  const bool resend = p.qos == qos::exactly_once ? store_.contains_incoming(id) &&
-                                                       (p.dup || !config_.dup_flag_marks_resends)
-                                                 : held != nullptr && p.dup;
+  bool resend = p.qos == qos::exactly_once
+                    ? store_.contains_incoming(id) && (p.dup || !config_.dup_flag_marks_resends)
+                    : held != nullptr && p.dup;
+  if (!resend && held != nullptr && is_replay(p)) {
+    // A QoS 2 message still held whose id the broker released early (PUBREL
+    // before PUBREC), sent again: the replay guard knows it, so it is the
+    // held message's resend, answered when the application acknowledges it
+    // (or now, if it already did).
+    ++counters_.replays;
+    store_.add_incoming(id);
+    resend = true;
+  }
   if (resend) {
     if (held == nullptr) {
       // Acknowledged and the PUBREC lost, or delivered before a restart of

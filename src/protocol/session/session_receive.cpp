@@ -158,7 +158,7 @@ void session::on_publish(struct publish& p) {
       (p.qos == qos::exactly_once && store_.contains_incoming(p.packet_id) &&
        (p.dup || !config_.dup_flag_marks_resends)) ||
       (held && p.dup && find_held(p.qos, p.packet_id) != nullptr);
-  if (config_.replay_guard != 0 && !resend_of_a_delivered_message && is_replay(p)) {
+  if (!resend_of_a_delivered_message && is_replay(p)) {
     answer_replay(p);
     return;
   }
@@ -223,7 +223,7 @@ void session::deliver(struct publish& p) {
 // latest message delivered with this packet id, whose exchange is over (a
 // QoS 2 id awaiting PUBREL is a resend the usual way, answered above).
 bool session::is_replay(const struct publish& p) const {
-  if (!p.dup || p.qos == qos::at_most_once) {
+  if (config_.replay_guard == 0 || !p.dup || p.qos == qos::at_most_once) {
     return false;
   }
   if (p.qos == qos::exactly_once && store_.contains_incoming(p.packet_id)) {

@@ -270,5 +270,43 @@ TEST(ReplayGuard, UnderManualAcknowledgementAReplayOfAnAcknowledgedMessageIsAnsw
   EXPECT_EQ(peer.client().unacknowledged(), 0u);
 }
 
+// A broker that releases a QoS 2 id (PUBREL) before the application has
+// acknowledged the message, then sends the message again: the held
+// message's resend, answered only once the application acknowledges it.
+TEST(ReplayGuard, AHeldMessageWhoseIdWasReleasedEarlyIsNotDeliveredAgain) {
+  auto config = guarded();
+  config.manual_acknowledgement = true;
+  scripted_peer peer(config);
+  peer.connect();
+  peer.receive(make_publish("t", "m", q2, 3));
+  EXPECT_EQ(peer.take<message_received>().size(), 1u);
+  peer.receive(pubrel{3});
+  EXPECT_EQ(peer.sent(), packets{pubcomp{3}});
+  peer.receive(make_publish("t", "m", q2, 3, true));
+  EXPECT_TRUE(peer.take<message_received>().empty());
+  EXPECT_TRUE(peer.sent().empty());
+  EXPECT_EQ(peer.client().counters().replays, 1u);
+  EXPECT_FALSE(peer.client().acknowledge(q2, 3, reason_code::success, peer.now()));
+  EXPECT_EQ(peer.sent(), packets{pubrec{3}});
+  peer.receive(pubrel{3});
+  EXPECT_EQ(peer.sent(), packets{pubcomp{3}});
+  EXPECT_EQ(peer.client().unacknowledged(), 0u);
+
+  // The same, acknowledged while there was no connection: answered at once.
+  peer.receive(make_publish("t", "n", q2, 4));
+  EXPECT_EQ(peer.take<message_received>().size(), 1u);
+  peer.receive(pubrel{4});
+  peer.sent();
+  peer.close();
+  EXPECT_FALSE(peer.client().acknowledge(q2, 4, reason_code::success, peer.now()));
+  peer.open();
+  peer.sent();
+  peer.receive(connack{true});
+  peer.sent();
+  peer.receive(make_publish("t", "n", q2, 4, true));
+  EXPECT_TRUE(peer.take<message_received>().empty());
+  EXPECT_EQ(peer.sent(), packets{pubrec{4}});
+}
+
 } // namespace
 } // namespace braid::protocol::testing

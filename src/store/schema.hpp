@@ -10,6 +10,14 @@ namespace braid::store_detail {
 constexpr std::int64_t braid_application_id = 0x42524944; // "BRID"
 constexpr std::int64_t format_version = 2;
 
+// The replay guard's memory (format 2): the latest incoming QoS 2 messages
+// delivered, oldest first by sequence; digest is the 64-bit message_digest
+// stored as a signed integer.
+#define BRAID_REPLAY_GUARD_TABLE                                                                   \
+  "CREATE TABLE replay_guard(session INTEGER NOT NULL, sequence INTEGER NOT NULL, "                \
+  "packet_id INTEGER NOT NULL, digest INTEGER NOT NULL, PRIMARY KEY(session, sequence)) "          \
+  "WITHOUT ROWID;\n"
+
 // Outgoing messages are a log of segments (see store_impl.hpp). Keys are
 // (sessions.id << 44) | sequence: segments.key names the segment's first
 // message, changes.key the changed message, removed.key (released.key) the
@@ -43,13 +51,7 @@ CREATE TABLE incoming(
   session INTEGER NOT NULL,
   packet_id INTEGER NOT NULL,
   PRIMARY KEY(session, packet_id)) WITHOUT ROWID;
-CREATE TABLE replay_guard(
-  session INTEGER NOT NULL,
-  sequence INTEGER NOT NULL,
-  packet_id INTEGER NOT NULL,
-  digest INTEGER NOT NULL,
-  PRIMARY KEY(session, sequence)) WITHOUT ROWID;
-CREATE TABLE subscriptions(
+)sql" BRAID_REPLAY_GUARD_TABLE R"sql(CREATE TABLE subscriptions(
   session INTEGER NOT NULL,
   position INTEGER NOT NULL,
   filter TEXT NOT NULL,
@@ -68,19 +70,10 @@ PRAGMA user_version = 2;
 COMMIT;
 )sql";
 
-// Format 1 to 2: the replay guard's memory (the latest incoming QoS 2
-// messages delivered, oldest first by sequence; digest is the 64-bit
-// message_digest stored as a signed integer).
-constexpr const char* upgrade_from_1 = R"sql(
-BEGIN;
-CREATE TABLE replay_guard(
-  session INTEGER NOT NULL,
-  sequence INTEGER NOT NULL,
-  packet_id INTEGER NOT NULL,
-  digest INTEGER NOT NULL,
-  PRIMARY KEY(session, sequence)) WITHOUT ROWID;
-PRAGMA user_version = 2;
-COMMIT;
-)sql";
+// Format 1 to 2: the replay guard's memory.
+constexpr const char* upgrade_from_1 =
+    "BEGIN;\n" BRAID_REPLAY_GUARD_TABLE "PRAGMA user_version = 2;\nCOMMIT;\n";
+
+#undef BRAID_REPLAY_GUARD_TABLE
 
 } // namespace braid::store_detail

@@ -14,14 +14,6 @@ session_config manual_config(protocol_version v = protocol_version::v3_1_1,
   return config;
 }
 
-// A new connection after a lost one; the broker has (or lost) the session.
-void reconnect(scripted_peer& peer, bool session_present = true) {
-  peer.close();
-  peer.open();
-  peer.sent();
-  peer.receive(connack{session_present});
-}
-
 std::error_code ack(scripted_peer& peer, qos q, std::uint16_t id,
                     reason_code rc = reason_code::success) {
   return peer.client().acknowledge(q, id, rc, peer.now());
@@ -98,7 +90,7 @@ TEST(ManualAcknowledgement, AResendOfAHeldMessageIsNotDeliveredAgain) {
   peer.receive(make_publish("t", "1", qos::at_least_once, 3));
   peer.receive(make_publish("t", "2", qos::exactly_once, 4));
   peer.take_actions();
-  reconnect(peer);
+  peer.reconnect();
   peer.receive(make_publish("t", "1", qos::at_least_once, 3, true));
   peer.receive(make_publish("t", "2", qos::exactly_once, 4, true));
   EXPECT_TRUE(peer.take<message_received>().empty());
@@ -113,7 +105,7 @@ TEST(ManualAcknowledgement, AnAcknowledgementAfterAReconnectWaitsForTheResend) {
   peer.connect();
   peer.receive(make_publish("t", "1", qos::at_least_once, 3));
   peer.take_actions();
-  reconnect(peer);
+  peer.reconnect();
   // Acknowledged before the broker's resend arrives: answering now would
   // make the resend look like a new message.
   EXPECT_FALSE(ack(peer, qos::at_least_once, 3));
@@ -168,7 +160,7 @@ TEST(ManualAcknowledgement, ALostSessionForgetsWhatWasHeld) {
   peer.connect();
   peer.receive(make_publish("t", "1", qos::at_least_once, 3));
   peer.receive(make_publish("t", "2", qos::exactly_once, 4));
-  reconnect(peer, false);
+  peer.reconnect(false);
   EXPECT_EQ(peer.client().unacknowledged(), 0u);
   EXPECT_EQ(ack(peer, qos::at_least_once, 3), session_errc::not_awaiting_acknowledgement);
   EXPECT_EQ(ack(peer, qos::exactly_once, 4), session_errc::not_awaiting_acknowledgement);

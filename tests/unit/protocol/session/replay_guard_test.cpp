@@ -34,11 +34,9 @@ bool exchange(scripted_peer& peer, const publish& p, std::size_t chunk = 0) {
   return delivered;
 }
 
+// A new connection; what the CONNACK brought is dropped.
 void reconnect(scripted_peer& peer, bool session_present = true) {
-  peer.close();
-  peer.open();
-  peer.sent();
-  peer.receive(connack{session_present});
+  peer.reconnect(session_present);
   peer.sent();
   peer.take_actions();
 }

@@ -136,6 +136,15 @@ public:
     take_actions();
   }
 
+  /// A new connection after a lost one, the broker with (or without) the
+  /// session: the CONNECT dropped, what the session does after the CONNACK kept.
+  void reconnect(bool session_present = true) {
+    close();
+    open();
+    sent();
+    receive(connack{session_present});
+  }
+
   /// open() (the CONNECT checked and dropped) and `ack`, keeping what the
   /// session does after it (output and actions) for the test to see.
   void connect_keeping(connack ack) {

@@ -1,7 +1,5 @@
 #include <braid/protocol/session/replay_memory.hpp>
 
-#include <cstring>
-
 namespace braid::protocol {
 
 namespace {

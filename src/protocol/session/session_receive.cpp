@@ -146,7 +146,9 @@ bool session::resolve_topic_alias(struct publish& p) {
 
 // QoS 1: deliver, PUBACK. QoS 2: remember the id, deliver once, PUBREC; a
 // resent PUBLISH (DUP) for an id not yet released only gets its PUBREC again.
-// A new message that session_config::take_message declines gets no answer.
+// With the replay guard, a resend of a message whose exchange is over is
+// answered and not delivered (is_replay). A new message that
+// session_config::take_message declines gets no answer.
 // Under manual acknowledgement the answer waits for the application (hold).
 void session::on_publish(struct publish& p) {
   if (version() == protocol_version::v5 && !resolve_topic_alias(p)) {

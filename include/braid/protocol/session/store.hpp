@@ -78,8 +78,7 @@ public:
   virtual std::vector<subscription> subscriptions() const = 0;
 
   /// Forgets the messages, incoming ids and the replay guard's memory (a
-  /// clean start); keeps subscriptions
-  /// when `keep_subscriptions`.
+  /// clean start); keeps subscriptions when `keep_subscriptions`.
   virtual void clear(bool keep_subscriptions) = 0;
 
   /// Whether changes wait for flush() to become durable. The memory store

@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
   app.add_option("--messages", o.messages,
                  "publish this many messages per QoS instead, faults striking until then");
   app.add_option("--broker", o.broker,
-                 "HOST:PORT of a broker to soak instead of a private mosquitto (no kill or "
-                 "term faults then)");
+                 "mqtt://HOST[:PORT] (or HOST[:PORT]) of a broker to soak instead of a private "
+                 "mosquitto (no kill or term faults then)");
   app.add_option("--faults", faults, "the faults to draw from (default cut,stall,slice,kill,term)")
       ->delimiter(',')
       ->check(CLI::IsMember({"cut", "stall", "slice", "kill", "term"}));

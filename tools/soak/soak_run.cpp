@@ -73,12 +73,27 @@ public:
       }
       upstream_port = broker_->port();
     } else {
-      const auto colon = o_.broker.rfind(':');
-      upstream_host = colon == std::string::npos ? o_.broker : o_.broker.substr(0, colon);
-      upstream_port = static_cast<std::uint16_t>(
-          colon == std::string::npos ? 1883 : std::stoi(o_.broker.substr(colon + 1)));
+      // mqtt://host[:port], or host[:port]: the proxy forwards plain TCP.
+      broker_url url;
+      const auto text =
+          o_.broker.find("://") == std::string::npos ? "mqtt://" + o_.broker : o_.broker;
+      if (const auto ec = parse_url(text, url)) {
+        result.setup_error = "bad broker URL " + o_.broker + ": " + ec.message();
+        return result;
+      }
+      if (url.kind != transport_kind::tcp) {
+        result.setup_error = "the soak's proxy forwards plain MQTT over TCP: give mqtt://HOST:PORT";
+        return result;
+      }
+      upstream_host = url.host;
+      upstream_port = static_cast<std::uint16_t>(std::stoi(url.port));
     }
-    proxy_ = std::make_unique<braid::fault::fault_proxy>(upstream_port, upstream_host);
+    try {
+      proxy_ = std::make_unique<braid::fault::fault_proxy>(upstream_port, upstream_host);
+    } catch (const std::exception& e) {
+      result.setup_error = "cannot reach " + upstream_host + ": " + e.what();
+      return result;
+    }
     start_clients();
     io_thread_ = std::thread([this] { io_.run(); });
 

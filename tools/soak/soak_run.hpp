@@ -19,7 +19,7 @@ struct soak_options {
   std::uint64_t seed = 0;
   double seconds = 60;        ///< how long faults strike (when messages is 0)
   std::uint64_t messages = 0; ///< per QoS; the soak ends once they are all published
-  std::string broker;         ///< host:port of a broker; empty: a private mosquitto
+  std::string broker;         ///< mqtt://host[:port] or host[:port]; empty: a private mosquitto
   std::size_t replay_guard = 0;
   std::vector<fault_kind> faults;
   double keep_alive_s = 2;

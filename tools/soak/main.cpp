@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"cut", "stall", "slice", "kill", "term"}));
   app.add_flag("--replay-guard", guard,
                "the subscriber's replay guard on (session_config::replay_guard)");
-  app.add_option("--replay-guard-size", guard_size, "messages it remembers per QoS")
+  app.add_option("--replay-guard-size", guard_size,
+                 "messages it remembers per QoS (default " + std::to_string(guard_size) + ")")
       ->check(CLI::PositiveNumber);
   app.add_option("--keep-alive", o.keep_alive_s, "the clients' keep-alive in seconds (default 2)")
       ->check(CLI::Range(1.0, 60.0));
@@ -63,7 +64,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(8, 1 << 20));
   app.add_option("--drain", o.drain_s,
                  "seconds to wait, once the faults stop, for what is in flight (default 60)");
-  app.add_flag("-v,--verbose", o.verbose, "a line for every fault");
+  app.add_flag("-v,--verbose", o.verbose, "a line for every fault and every duplicate");
   CLI11_PARSE(app, argc, argv);
 
   o.seed = seed != 0 ? seed : std::random_device{}() | 1u;

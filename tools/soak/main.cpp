@@ -99,6 +99,10 @@ int main(int argc, char** argv) {
   std::cout << "\nsoak: replays the guard did not deliver: " << r.replays_not_delivered
             << (r.drained ? "" : "\nsoak: not everything settled within the drain time") << "\n\n"
             << format_table({{"QoS 1", r.qos1}, {"QoS 2", r.qos2}});
+  if (r.qos1.published == 0 || r.qos2.published == 0) {
+    std::cerr << "braid_soak: nothing was published (the clients could not connect?)\n";
+    return 3;
+  }
   const bool failed = braid_at_fault(r.qos1, false) || braid_at_fault(r.qos2, true);
   std::cout << "\nsoak: "
             << (failed ? "FAILED: a loss or duplicate of Braid's (see the table)"

@@ -3,9 +3,12 @@
 // PUBCOMP). Counters: items_per_second (messages), and heap allocations per
 // message made inside the session calls (`session_allocs`) and in all
 // (`all_allocs`, including building each message the application hands over).
+// BM_SessionReceive: the other way, QoS 1 and 2 messages from the broker
+// delivered and answered, with the replay guard off and on.
 //
 //   build/release/bench/braid_session_bench
 
+#include <braid/protocol/encoder.hpp>
 #include <braid/protocol/session/memory_store.hpp>
 #include <braid/protocol/session/session.hpp>
 
@@ -164,6 +167,51 @@ void BM_SessionPublish(benchmark::State& state, bp::qos q, bp::protocol_version 
   run(state, q, v);
 }
 
+// Receiving: 1,024 PUBLISH packets from the broker (ids 1 to 1,024; at QoS 2
+// each followed by its PUBREL) fed in one read, delivered and answered;
+// `guard` is session_config::replay_guard (0: off). Every message is new
+// (DUP 0), so with the guard on each one pays its digest and its place in
+// the memory, and none is held back.
+void BM_SessionReceive(benchmark::State& state, bp::qos q, std::size_t guard) {
+  constexpr std::uint16_t messages_per_read = 1024;
+  bp::memory_store store;
+  auto config = fixture::config(bp::protocol_version::v3_1_1);
+  config.replay_guard = guard;
+  bp::session session(config, store);
+  bp::output_buffer sink;
+  session.connection_opened(1);
+  const std::uint8_t connack[] = {0x20, 0x02, 0x00, 0x00};
+  session.bytes_received(connack, 1);
+  bp::output_buffer wire;
+  const std::vector<std::uint8_t> payload(static_cast<std::size_t>(state.range(0)), 'x');
+  for (std::uint16_t id = 1; id <= messages_per_read; ++id) {
+    bp::publish p;
+    p.topic = "braid/bench/sensors/temperature";
+    p.payload = payload;
+    p.qos = q;
+    p.packet_id = id;
+    if (bp::encode(p, bp::protocol_version::v3_1_1, wire) ||
+        (q == bp::qos::exactly_once &&
+         bp::encode(bp::pubrel{id}, bp::protocol_version::v3_1_1, wire))) {
+      std::abort();
+    }
+  }
+  const auto bytes = wire.flatten();
+  std::uint64_t messages = 0;
+  for (auto _ : state) {
+    session.bytes_received(bytes, 1);
+    sink.clear();
+    session.swap_output(sink);
+    session.clear_actions();
+    messages += messages_per_read;
+  }
+  if (session.counters().received[static_cast<std::size_t>(q)].messages != messages) {
+    std::fprintf(stderr, "not every message was delivered\n");
+    std::abort();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(messages));
+}
+
 } // namespace
 
 // NOLINTBEGIN(cert-err58-cpp)
@@ -175,5 +223,13 @@ BENCHMARK_CAPTURE(BM_SessionPublish, qos1_v311, bp::qos::at_least_once,
 BENCHMARK_CAPTURE(BM_SessionPublish, qos2_v311, bp::qos::exactly_once, bp::protocol_version::v3_1_1)
     ->Arg(64);
 BENCHMARK_CAPTURE(BM_SessionPublish, qos1_v5, bp::qos::at_least_once, bp::protocol_version::v5)
+    ->Arg(64);
+BENCHMARK_CAPTURE(BM_SessionReceive, qos1_guard_off, bp::qos::at_least_once, 0)->Arg(64);
+BENCHMARK_CAPTURE(BM_SessionReceive, qos1_guard_on, bp::qos::at_least_once,
+                  bp::session_config::default_replay_guard)
+    ->Arg(64);
+BENCHMARK_CAPTURE(BM_SessionReceive, qos2_guard_off, bp::qos::exactly_once, 0)->Arg(64);
+BENCHMARK_CAPTURE(BM_SessionReceive, qos2_guard_on, bp::qos::exactly_once,
+                  bp::session_config::default_replay_guard)
     ->Arg(64);
 // NOLINTEND(cert-err58-cpp)

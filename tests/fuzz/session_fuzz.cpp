@@ -93,7 +93,9 @@ private:
     ids_before_ = snapshot_ids();
     const auto replays_before = session_.counters().replays;
     last_incoming_.reset();
-    switch (in_.ConsumeIntegralInRange(0, 17)) {
+    const int kind = in_.ConsumeIntegralInRange(0, 17);
+    raw_step_ = kind == 0;
+    switch (kind) {
     case 0: { // raw bytes from the broker
       auto raw = in_.ConsumeBytes<std::uint8_t>(in_.ConsumeIntegralInRange<std::size_t>(0, 16));
       session_.bytes_received(raw, now_);
@@ -262,7 +264,9 @@ private:
       require(session_.counters().replays == 0, "the replay guard dropped a message while off");
       return;
     }
-    if (session_.counters().replays != replays_before) {
+    // Raw bytes may hold a PUBLISH too; a drop is checked when the step's
+    // PUBLISH is known.
+    if (session_.counters().replays != replays_before && !raw_step_) {
       require(session_.counters().replays == replays_before + 1 && last_incoming_ &&
                   last_incoming_->dup && model_matches(*last_incoming_),
               "the replay guard dropped a message that was not a resend of one delivered");
@@ -372,6 +376,7 @@ private:
   std::uint64_t now_ = 1'000;
   std::set<std::uint16_t> delivered_;
   std::optional<bp::publish> last_incoming_;     // this step's PUBLISH from the broker
+  bool raw_step_ = false;                        // this step fed raw bytes
   std::array<std::vector<seen>, 2> guard_model_; // QoS 1, QoS 2
   std::size_t unacknowledged_ = 0; // manual acknowledgement: deliveries not acknowledged
   std::bitset<65536> ids_before_;

@@ -144,7 +144,7 @@ private:
       const bool accepted = session_.state() == bp::session_state::connecting &&
                             !(ack.session_present && session_.config().connect_packet.clean_start);
       receive(ack);
-      if (accepted && !ack.session_present) {
+      if (accepted && !ack.session_present && !session_presumed()) {
         delivered_.clear(); // the broker lost the session: ids start afresh
       }
       break;
@@ -217,7 +217,7 @@ private:
     }
     }
     for (const auto& a : session_.actions()) {
-      if (const auto* c = std::get_if<bp::connected>(&a); c && !c->ack.session_present) {
+      if (const auto* c = std::get_if<bp::connected>(&a); c && lost_session(*c)) {
         unacknowledged_ = 0; // what was held has nowhere to go
       }
       if (const auto* m = std::get_if<bp::message_received>(&a);
@@ -272,7 +272,7 @@ private:
               "the replay guard dropped a message that was not a resend of one delivered");
     }
     for (const auto& a : session_.actions()) {
-      if (const auto* c = std::get_if<bp::connected>(&a); c && !c->ack.session_present) {
+      if (const auto* c = std::get_if<bp::connected>(&a); c && lost_session(*c)) {
         // The broker lost the session (a CONNACK from case 6 or from raw
         // bytes): it will not resend what it sent before.
         for (auto& model : guard_model_) {
@@ -293,6 +293,15 @@ private:
         model.erase(model.begin());
       }
     }
+  }
+
+  // MQTT 3.1's CONNACK has no session present flag: with clean start off the
+  // session takes the broker's session for kept.
+  bool session_presumed() const {
+    return version() == bp::protocol_version::v3_1 && !session_.config().connect_packet.clean_start;
+  }
+  bool lost_session(const bp::connected& c) const {
+    return !c.ack.session_present && !session_presumed();
   }
 
   // As the client does before writing: commit, sometimes failing.

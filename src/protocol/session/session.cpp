@@ -270,8 +270,19 @@ void session::on_connack(connack& p, std::uint64_t now_ms) {
   }
   state_ = session_state::connected;
   connected event{p};
-  if (p.session_present) {
+  // An MQTT 3.1 CONNACK cannot say whether the broker kept the session. With
+  // clean start off it must have ("resume communications with the client
+  // based on state from the current session"): resending what was in flight
+  // is right, and taking the session for lost would send it again as new and
+  // forget the incoming QoS 2 ids (a duplicate). In case the broker lost it
+  // anyway, the subscriptions are made again, as mosquitto_sub does.
+  const bool presumed = c.version == protocol_version::v3_1 && !c.clean_start;
+  if (p.session_present || presumed) {
     resume_session(event);
+    if (presumed && had_session_) {
+      forget_resubscription();
+      resubscribe(event);
+    }
   } else {
     lose_session(event);
   }
@@ -415,15 +426,26 @@ void session::lose_session(connected& event) {
   // The broker will not send the held messages again: their acknowledgements have nowhere to go.
   held_.clear();
   unacknowledged_ = 0;
-  // A resubscription still unanswered from an earlier connection is replaced
-  // (requests_ must not grow with every lost session).
+  forget_resubscription();
+  if (had_session_ || config_.connect_packet.clean_start) {
+    resubscribe(event);
+  }
+}
+
+// A resubscription still unanswered from an earlier connection is replaced
+// (requests_ must not grow with every reconnect).
+void session::forget_resubscription() {
   std::erase_if(requests_, [this](const pending_request& r) {
     if (r.id == 0 && r.sent) {
       ids_.release(r.packet_id);
     }
     return r.id == 0;
   });
-  if (config_.resubscribe && (had_session_ || config_.connect_packet.clean_start)) {
+}
+
+// Subscribes again to every remembered subscription (session_config::resubscribe).
+void session::resubscribe(connected& event) {
+  if (config_.resubscribe) {
     auto subscriptions = store_.subscriptions();
     if (!subscriptions.empty()) {
       event.resubscribed = subscriptions.size();

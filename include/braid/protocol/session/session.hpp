@@ -411,6 +411,8 @@ private:
   void apply_connack_properties(const properties& props);
   void resume_session(connected& event);
   void lose_session(connected& event);
+  void resubscribe(connected& event);
+  void forget_resubscription();
   std::vector<std::pair<std::uint16_t, std::uint64_t>> sorted_in_flight() const;
   void fail_connection(std::error_code ec, reason_code rc);
   void request_close(std::error_code ec);

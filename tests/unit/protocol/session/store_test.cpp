@@ -471,6 +471,37 @@ TEST(ResumedSession, IncomingQoS2IdsAreForgottenWhenTheSessionIsNot) {
   EXPECT_EQ(peer.sent(), packets{pubrec{5}});
 }
 
+// An MQTT 3.1 CONNACK has no session present flag: with clean start off the
+// broker kept the session, so what was in flight is resent (not sent again as
+// new), a QoS 2 resend is not delivered twice, and the subscriptions are made
+// again in case the broker lost them anyway.
+TEST(ResumedSession, V31WithoutCleanStartResumesAndSubscribesAgain) {
+  scripted_peer peer(make_config(protocol_version::v3_1, false, "braid"));
+  peer.connect();
+  peer.subscribe({{"in/#", {q2}}});
+  peer.sent();
+  peer.receive(suback{1, {reason_code::granted_qos_2}});
+  peer.publish("t", "out", q1);
+  peer.receive(make_publish("in/a", "x", q2, 9));
+  EXPECT_EQ(peer.sent(), (packets{make_publish("t", "out", q1, 2), pubrec{9}}));
+  peer.take_actions();
+
+  peer.reconnect(false); // 3.1 has no session present flag
+  auto sent = peer.sent();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0], packet{make_publish("t", "out", q1, 2, true)}); // resent, same id, DUP
+  ASSERT_TRUE(std::holds_alternative<subscribe>(sent[1]));
+  EXPECT_EQ(std::get<subscribe>(sent[1]).subscriptions,
+            (std::vector<subscription>{{"in/#", {q2}}}));
+  const auto events = peer.take<connected>();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].resent, 1u);
+  EXPECT_EQ(events[0].resubscribed, 1u);
+  peer.receive(make_publish("in/a", "x", q2, 9, true));
+  EXPECT_TRUE(peer.take<message_received>().empty()); // awaiting PUBREL: not again
+  EXPECT_EQ(peer.sent(), packets{pubrec{9}});
+}
+
 TEST(ResumedSession, StoreFollowsTheFlow) {
   memory_store store;
   scripted_peer peer(make_config(protocol_version::v3_1_1, false), store);
